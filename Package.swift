@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+// SpikeLab: a Swift harness that reproduces spiking-neural-network papers.
+import PackageDescription
+
+let package = Package(
+    name: "SpikeLab",
+    products: [
+        .executable(name: "spikelab", targets: ["spikelab"]),
+        .library(name: "SpikeTensor", targets: ["SpikeTensor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (Debian packages named in `providers`).
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CDNNL", path: "Sources/CDNNL",
+            providers: [.apt(["libdnnl-dev"])]),
+        // The tensor engine: storage, autograd, kernels.
+        .target(
+            name: "SpikeTensor",
+            dependencies: ["CBLAS", "CDNNL"]),
+        .executableTarget(
+            name: "spikelab",
+            dependencies: [
+                "SpikeTensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "SpikeTensorTests", dependencies: ["SpikeTensor"]),
+    ]
+)
