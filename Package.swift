@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "spikelab", targets: ["spikelab"]),
         .library(name: "SpikeTensor", targets: ["SpikeTensor"]),
+        .library(name: "SpikeNeurons", targets: ["SpikeNeurons"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,6 +24,10 @@ let package = Package(
         .target(
             name: "SpikeTensor",
             dependencies: ["CBLAS", "CDNNL"]),
+        // Surrogate gradients and every neuron variant as fused kernels.
+        .target(
+            name: "SpikeNeurons",
+            dependencies: ["SpikeTensor"]),
         .executableTarget(
             name: "spikelab",
             dependencies: [
@@ -30,5 +35,6 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SpikeTensorTests", dependencies: ["SpikeTensor"]),
+        .testTarget(name: "SpikeNeuronsTests", dependencies: ["SpikeNeurons"]),
     ]
 )

@@ -1,0 +1,63 @@
+# SpikeLab: set-up, build, test, run, benchmarks. See README.md.
+SHELL := /bin/bash
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages SpikeLab needs: system libraries, pkg-config, and the embedded real data.
+DEB_PACKAGES := pkg-config libopenblas-dev libdnnl-dev libhdf5-dev libpng-dev \
+                libturbojpeg0-dev zlib1g-dev dataset-fashion-mnist espeak-ng
+RELEASE := -c release
+TESTFLAGS := -c release -Xswiftc -enable-testing
+BIN = .build/release/spikelab
+PEERS_VENV := .venv-peers
+
+.PHONY: deps build test test-long run bench bench-peers clean help
+
+help:
+	@echo "make run        install deps, build, run the demo (today: the engine benchmark)"
+	@echo "make test       install deps, build optimised, run all tests"
+	@echo "make test-long  the long checks too (SPIKELAB_LONG_TESTS=1)"
+	@echo "make bench      engine benchmarks -> results/bench/engine.json"
+	@echo "make bench-peers  the same work in PyTorch (venv from PyPI), side by side"
+
+# Installs only what is missing; quiet when everything is there. sudo when not root.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "make deps: no Swift toolchain found (looked for 'swift' on PATH and /opt/swift); install Swift 6 first" >&2; exit 1; }
+
+build: deps
+	$(SWIFT) build $(RELEASE) --product spikelab
+
+test: deps
+	$(SWIFT) build --build-tests $(TESTFLAGS)
+	$(SWIFT) test --skip-build $(TESTFLAGS)
+
+test-long: deps
+	$(SWIFT) build --build-tests $(TESTFLAGS)
+	SPIKELAB_LONG_TESTS=1 $(SWIFT) test --skip-build $(TESTFLAGS)
+
+run: build
+	$(BIN) bench engine --quick
+
+bench: build
+	@mkdir -p results/bench
+	$(BIN) bench engine --json results/bench/engine.json
+
+# Same work in PyTorch on this machine (torch CPU from PyPI into a local venv).
+bench-peers: build
+	@[ -x $(PEERS_VENV)/bin/python ] || { python3 -m venv $(PEERS_VENV) && \
+	  $(PEERS_VENV)/bin/pip install -q --no-deps torch && \
+	  $(PEERS_VENV)/bin/pip install -q filelock typing-extensions sympy networkx jinja2 fsspec numpy; }
+	@mkdir -p results/bench
+	$(BIN) bench engine --json results/bench/engine.json
+	$(PEERS_VENV)/bin/python benchmarks/peers/engine.py --spikelab results/bench/engine.json \
+	  --markdown results/bench/engine.md
+
+clean:
+	rm -rf .build
