@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "spikelab", targets: ["spikelab"]),
         .library(name: "SpikeTensor", targets: ["SpikeTensor"]),
+        .library(name: "SpikeNN", targets: ["SpikeNN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,6 +24,8 @@ let package = Package(
         .target(
             name: "SpikeTensor",
             dependencies: ["CBLAS", "CDNNL"]),
+        // Layers, losses, optimizers and learning-rate schedules.
+        .target(name: "SpikeNN", dependencies: ["SpikeTensor"]),
         .executableTarget(
             name: "spikelab",
             dependencies: [
@@ -30,5 +33,6 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SpikeTensorTests", dependencies: ["SpikeTensor"]),
+        .testTarget(name: "SpikeNNTests", dependencies: ["SpikeNN"]),
     ]
 )
