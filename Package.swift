@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "spikelab", targets: ["spikelab"]),
         .library(name: "SpikeTensor", targets: ["SpikeTensor"]),
         .library(name: "SpikeNeurons", targets: ["SpikeNeurons"]),
+        .library(name: "SpikeNN", targets: ["SpikeNN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,6 +29,10 @@ let package = Package(
         .target(
             name: "SpikeNeurons",
             dependencies: ["SpikeTensor"]),
+        // Layers, architectures, losses, optimizers, schedules.
+        .target(
+            name: "SpikeNN",
+            dependencies: ["SpikeTensor"]),
         .executableTarget(
             name: "spikelab",
             dependencies: [
@@ -36,5 +41,6 @@ let package = Package(
             ]),
         .testTarget(name: "SpikeTensorTests", dependencies: ["SpikeTensor"]),
         .testTarget(name: "SpikeNeuronsTests", dependencies: ["SpikeNeurons"]),
+        .testTarget(name: "SpikeNNTests", dependencies: ["SpikeNN"]),
     ]
 )
