@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "spikelab", targets: ["spikelab"]),
         .library(name: "SpikeTensor", targets: ["SpikeTensor"]),
         .library(name: "SpikeNeurons", targets: ["SpikeNeurons"]),
+        .library(name: "SpikeData", targets: ["SpikeData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -20,6 +21,9 @@ let package = Package(
         .systemLibrary(
             name: "CDNNL", path: "Sources/CDNNL",
             providers: [.apt(["libdnnl-dev"])]),
+        .systemLibrary(
+            name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]),
         // The tensor engine: storage, autograd, kernels.
         .target(
             name: "SpikeTensor",
@@ -28,6 +32,10 @@ let package = Package(
         .target(
             name: "SpikeNeurons",
             dependencies: ["SpikeTensor"]),
+        // Dataset readers and writers; first of all the HDF5 wrapper.
+        .target(
+            name: "SpikeData",
+            dependencies: ["SpikeTensor", "CHDF5"]),
         .executableTarget(
             name: "spikelab",
             dependencies: [
@@ -36,5 +44,6 @@ let package = Package(
             ]),
         .testTarget(name: "SpikeTensorTests", dependencies: ["SpikeTensor"]),
         .testTarget(name: "SpikeNeuronsTests", dependencies: ["SpikeNeurons"]),
+        .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData"], exclude: ["Fixtures"]),
     ]
 )
