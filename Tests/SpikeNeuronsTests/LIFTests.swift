@@ -395,3 +395,48 @@ struct LIFSpikingJellyFixtureTests {
         }
     }
 }
+
+@Suite("vectorised sigmoid surrogate")
+struct LIFVectorSigmoidTests {
+    @Test("the SIMD exp stays within 2 ulp of exp on [−100, 0]")
+    func expAccuracy() {
+        var worst: Float = 0
+        var x: Float = -100
+        while x <= 0 {
+            var v = SIMD8<Float>()
+            for i in 0..<8 { v[i] = min(0, x + Float(i) * 1e-3) }
+            let e = Lanes8.expNonPositive(v)
+            for i in 0..<8 where v[i] >= -87 {
+                let exact = Float(Foundation.exp(Double(v[i])))
+                worst = max(worst, abs(e[i] - exact) / exact.ulp)
+            }
+            x += 0.0371
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp")
+        #expect(Lanes8.expNonPositive(SIMD8(repeating: 0)) == SIMD8(repeating: 1))
+        #expect(Lanes8.expNonPositive(SIMD8(repeating: -.infinity))[0] < 1e-37)
+    }
+
+    @Test("sigmoid derivative and α-derivative within 1e-6 of Double, also in the far tails")
+    func matchesDouble() {
+        // The scalar Float formula α·s·(1 − s) loses digits to cancellation once s ≈ 1, so the
+        // truth here is Double: with z = αx rounded to Float as the kernel forms it,
+        // s(1 − s) = e/(1 + e)², e = exp(−|z|).
+        for alpha: Float in [0.5, 4, 10] {
+            var x: Float = -30
+            while x < 30 {
+                var v = SIMD8<Float>()
+                for i in 0..<8 { v[i] = x + Float(i) * 0.0013 }
+                let d = Lanes8.surrogateDerivative(.sigmoid, alpha, v)
+                let a = Lanes8.surrogateAlphaDerivative(.sigmoid, alpha, v)
+                for i in 0..<8 {
+                    let e = Foundation.exp(-abs(Double(alpha * v[i]))), slope = e / ((1 + e) * (1 + e))
+                    let ed = Double(alpha) * slope, ea = Double(v[i]) * slope
+                    #expect(abs(Double(d[i]) - ed) <= 1e-6 * abs(ed) + 1e-36, "α=\(alpha) x=\(v[i]): \(d[i]) vs \(ed)")
+                    #expect(abs(Double(a[i]) - ea) <= 1e-6 * abs(ea) + 1e-36, "∂/∂α α=\(alpha) x=\(v[i]): \(a[i]) vs \(ea)")
+                }
+                x += 0.173
+            }
+        }
+    }
+}
