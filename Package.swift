@@ -48,7 +48,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SpikeTensorTests", dependencies: ["SpikeTensor"]),
-        .testTarget(name: "SpikeNeuronsTests", dependencies: ["SpikeNeurons"]),
+        .testTarget(name: "SpikeNeuronsTests", dependencies: ["SpikeNeurons"], exclude: ["Fixtures"]),
         .testTarget(name: "SpikeNNTests", dependencies: ["SpikeNN"]),
         .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData"], exclude: ["Fixtures"]),
     ]
