@@ -70,6 +70,11 @@ enum OpsFixtures {
         return (shape, values)
     }
 
+    /// How many positions differ (keeps failure messages short for big tensors).
+    static func mismatches(_ x: [Float], _ y: [Float]) -> Int {
+        x.count != y.count ? max(x.count, y.count) : zip(x, y).reduce(0) { $0 + ($1.0 == $1.1 ? 0 : 1) }
+    }
+
     /// Largest |x − y| / max(1, |y|).
     static func maxRelativeError(_ x: [Float], _ y: [Float]) -> Float {
         precondition(x.count == y.count)

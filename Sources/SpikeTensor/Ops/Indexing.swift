@@ -76,6 +76,7 @@ extension Tensor {
         return Tensor.record("gather", output: out, inputs: [self]) { [shape] g in
             let grad = Tensor(shape: shape)
             let dst = grad.floats.baseAddress!, src = UnsafePointer(g.floats.baseAddress!)
+            let idx = UnsafePointer(indices.int32s.baseAddress!)  // `indices` is kept alive by this closure
             // A row (one position on the axes before `axis`) writes only its own part of the
             // gradient, so rows run in parallel and each adds its elements in order.
             parallelChunks(walk.rows, minChunk: Swift.max(1, elementwiseMinChunk / Swift.max(1, walk.rowLength))) { range in

@@ -18,8 +18,8 @@ extension Tensor {
                      "reshaped: shape \(shape) does not hold the \(count) elements of shape \(self.shape)")
         let view = Tensor(shape: newShape, dtype: dtype, storage: storage, offset: offset)
         // Saves only the input shape.
-        return Tensor.record("reshape", output: view, inputs: [self]) { [self_shape = self.shape] g in
-            [g.reshaped(self_shape)]
+        return Tensor.record("reshape", output: view, inputs: [self]) { [inShape = self.shape] g in
+            [g.reshaped(inShape)]
         }
     }
 

@@ -101,7 +101,7 @@ private func lanewise(_ x: Lanes, _ f: (Float) -> Float) -> Lanes {
 }
 
 struct ExpKernel: UnaryKernel {
-    @inline(__always) func callAsFunction(_ x: Lanes) -> Lanes { VectorMath.exp(x) }
+    @inline(__always) func callAsFunction(_ x: Lanes) -> Lanes { LaneMath.exp(x) }
 }
 
 private struct LogKernel: UnaryKernel {
@@ -113,11 +113,11 @@ private struct SqrtKernel: UnaryKernel {
 }
 
 struct TanhKernel: UnaryKernel {
-    @inline(__always) func callAsFunction(_ x: Lanes) -> Lanes { VectorMath.tanh(x) }
+    @inline(__always) func callAsFunction(_ x: Lanes) -> Lanes { LaneMath.tanh(x) }
 }
 
 struct SigmoidKernel: UnaryKernel {
-    @inline(__always) func callAsFunction(_ x: Lanes) -> Lanes { VectorMath.sigmoid(x) }
+    @inline(__always) func callAsFunction(_ x: Lanes) -> Lanes { LaneMath.sigmoid(x) }
 }
 
 private struct ReluKernel: UnaryKernel {
@@ -138,7 +138,7 @@ private struct GELUKernel: UnaryKernel {
 
 private struct TanhGELUKernel: UnaryKernel {
     @inline(__always) func callAsFunction(_ x: Lanes) -> Lanes {
-        0.5 * x * (1 + VectorMath.tanh(sqrt2OverPi * (x + geluCubic * x * x * x)))
+        0.5 * x * (1 + LaneMath.tanh(sqrt2OverPi * (x + geluCubic * x * x * x)))
     }
 }
 
@@ -199,7 +199,7 @@ private struct PositiveMaskGradient: BinaryKernel {
 private struct GELUGradient: BinaryKernel {
     @inline(__always) func callAsFunction(_ g: Lanes, _ x: Lanes) -> Lanes {
         let cdf = 0.5 * (1 + lanewise(x * inverseSqrt2) { Foundation.erf($0) })
-        let pdf = inverseSqrt2Pi * VectorMath.exp(-0.5 * x * x)
+        let pdf = inverseSqrt2Pi * LaneMath.exp(-0.5 * x * x)
         return g * (cdf + x * pdf)
     }
 }
@@ -207,7 +207,7 @@ private struct GELUGradient: BinaryKernel {
 private struct TanhGELUGradient: BinaryKernel {
     @inline(__always) func callAsFunction(_ g: Lanes, _ x: Lanes) -> Lanes {
         let x2 = x * x
-        let t = VectorMath.tanh(sqrt2OverPi * x * (1 + geluCubic * x2))
+        let t = LaneMath.tanh(sqrt2OverPi * x * (1 + geluCubic * x2))
         let dInner = sqrt2OverPi * (1 + 3 * geluCubic * x2)
         return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dInner)
     }

@@ -5,7 +5,7 @@
 // r (degree 7 for exp, 8 for expm1; truncation error below 1e-8 relative), then scale by 2ⁿ
 // built directly in the exponent bits. Results agree with libm to a few ulp.
 
-enum VectorMath {
+enum LaneMath {
     static let log2e: Float = 1.442_695_04
     // ln 2 split so that n·ln2Hi is exact for |n| < 2¹⁵ (ln2Hi has 9 significant bits).
     static let ln2Hi: Float = 0.693_359_375
