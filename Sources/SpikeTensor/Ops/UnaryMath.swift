@@ -6,8 +6,8 @@ import Foundation
 
 /// Which formula `gelu` uses.
 public enum GELUApproximation: String, Sendable {
-    /// x·Φ(x) with the exact normal CDF (erf), PyTorch's default.
-    case none
+    /// x·Φ(x) with the exact normal CDF (erf), PyTorch's default `approximate="none"`.
+    case exact = "none"
     /// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), PyTorch's `approximate="tanh"`.
     case tanh
 }
@@ -41,9 +41,9 @@ extension Tensor {
     public func relu() -> Tensor { unary("relu", ReluKernel(), PositiveMaskGradient(), savingOutput: true) }
 
     /// Gaussian error linear unit, x·Φ(x) (exact by default, or the tanh approximation).
-    public func gelu(approximate: GELUApproximation = .none) -> Tensor {
+    public func gelu(approximate: GELUApproximation = .exact) -> Tensor {
         switch approximate {
-        case .none: unary("gelu", GELUKernel(), GELUGradient(), savingOutput: false)
+        case .exact: unary("gelu", GELUKernel(), GELUGradient(), savingOutput: false)
         case .tanh: unary("gelu_tanh", TanhGELUKernel(), TanhGELUGradient(), savingOutput: false)
         }
     }
