@@ -40,7 +40,7 @@ extension Tensor {
         let p = t.floats
         for i in 0..<t.count {
             var z = rng.nextNormal()
-            while abs(z) > 2 { z = rng.nextNormal() }
+            while Swift.abs(z) > 2 { z = rng.nextNormal() }
             p[i] = mean + std * z
         }
         return t

@@ -118,7 +118,7 @@ public final class Tensor: CustomStringConvertible {
     public static func arange(_ start: Float = 0, _ end: Float, step: Float = 1,
                               dtype: DType = .float32) -> Tensor {
         precondition(step != 0, "arange step must not be zero")
-        let n = max(0, Int(((end - start) / step).rounded(.up)))
+        let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         let t = Tensor(shape: [n], dtype: dtype, uninitialized: true)
         for i in 0..<n {
             let v = start + Float(i) * step
