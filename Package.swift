@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "SpikeTensor", targets: ["SpikeTensor"]),
         .library(name: "SpikeNeurons", targets: ["SpikeNeurons"]),
         .library(name: "SpikeNN", targets: ["SpikeNN"]),
+        .library(name: "SpikeData", targets: ["SpikeData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,6 +22,9 @@ let package = Package(
         .systemLibrary(
             name: "CDNNL", path: "Sources/CDNNL",
             providers: [.apt(["libdnnl-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
         // The tensor engine: storage, autograd, kernels.
         .target(
             name: "SpikeTensor",
@@ -33,6 +37,10 @@ let package = Package(
         .target(
             name: "SpikeNN",
             dependencies: ["SpikeTensor"]),
+        // Dataset readers and writers, augmentations, batching.
+        .target(
+            name: "SpikeData",
+            dependencies: ["SpikeTensor", "CZlib"]),
         .executableTarget(
             name: "spikelab",
             dependencies: [
@@ -42,5 +50,6 @@ let package = Package(
         .testTarget(name: "SpikeTensorTests", dependencies: ["SpikeTensor"]),
         .testTarget(name: "SpikeNeuronsTests", dependencies: ["SpikeNeurons"]),
         .testTarget(name: "SpikeNNTests", dependencies: ["SpikeNN"]),
+        .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData"]),
     ]
 )
