@@ -19,12 +19,6 @@ extension ByteStream {
             throw DataError.truncated(file: name, offset: start + n, expected: expected())
         }
     }
-
-    /// True if no bytes are left (consumes one byte if there is one).
-    public func isAtEnd() throws -> Bool {
-        var byte: UInt8 = 0
-        return try withUnsafeMutableBytes(of: &byte) { try read(into: $0) } == 0
-    }
 }
 
 /// Opens `path` as a byte stream, decompressing transparently when it is gzip.
