@@ -1,0 +1,41 @@
+import SpikeTensor
+
+/// A batch of classification samples stacked along a new leading axis.
+public struct Batch {
+    /// Float `[N, ...]`: the transformed inputs.
+    public let inputs: Tensor
+    /// Int32 `[N]`: the class labels.
+    public let labels: Tensor
+    /// The epoch this batch belongs to.
+    public let epoch: Int
+    /// Position of this batch within its epoch (0-based).
+    public let index: Int
+    /// Dataset index of each sample, in batch order.
+    public let sampleIndices: [Int]
+
+    /// Number of samples (the last batch of an epoch may be short).
+    public var count: Int { sampleIndices.count }
+}
+
+/// Where a batcher stands: the epoch and how many of its batches were already delivered.
+///
+/// Saved in checkpoints; restoring it makes a resumed run see the identical remaining batches.
+/// `cursor == batchesPerEpoch` means every batch of `epoch` was delivered and the end of the
+/// epoch has not been signalled yet.
+public struct BatcherPosition: Codable, Hashable, Sendable, CustomStringConvertible {
+    /// Epoch number, from 0.
+    public var epoch: Int
+    /// Batches of `epoch` already delivered.
+    public var cursor: Int
+
+    /// The position after `cursor` batches of `epoch`.
+    public init(epoch: Int, cursor: Int) {
+        self.epoch = epoch
+        self.cursor = cursor
+    }
+
+    /// The start of epoch 0.
+    public static let start = BatcherPosition(epoch: 0, cursor: 0)
+
+    public var description: String { "epoch \(epoch), batch \(cursor)" }
+}
