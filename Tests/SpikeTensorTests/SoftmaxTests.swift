@@ -28,7 +28,8 @@ private func random(_ shape: [Int], seed: UInt64, scale: Float = 2) -> Tensor {
     return Tensor.uniform(shape, low: -scale, high: scale, rng: &rng, requiresGrad: true)
 }
 
-// Gradient checks: step 1e-2, Float32 forward, smooth functions: tolerance 1e-2.
+// Gradient checks: step 1e-2, Float32 forward, smooth functions: observed error < 1e-4,
+// tolerance 2e-3.
 @Suite("Softmax and log-softmax")
 struct SoftmaxTests {
     @Test("softmax and log-softmax match the definition along every axis")
@@ -57,9 +58,9 @@ struct SoftmaxTests {
         let x = random([2, 3, 9], seed: 2)
         for axis in [-1, 1, 0] {
             let s = gradientCheck([x]) { softmax($0[0], axis: axis) }
-            #expect(s.maxError < 1e-2, "softmax axis \(axis): \(s)")
+            #expect(s.maxError < 2e-3, "softmax axis \(axis): \(s)")
             let l = gradientCheck([x]) { logSoftmax($0[0], axis: axis) }
-            #expect(l.maxError < 1e-2, "logSoftmax axis \(axis): \(l)")
+            #expect(l.maxError < 2e-3, "logSoftmax axis \(axis): \(l)")
         }
     }
 }
