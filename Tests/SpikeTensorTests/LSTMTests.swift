@@ -100,6 +100,21 @@ struct LSTMTests {
         #expect(r.checked == 18 + 8 + 8 + 48 + 64 + 16 + 16)  // every element of every input was probed
     }
 
+    @Test("a hidden size of 10 (eight SIMD lanes and two single units) matches the reference and finite differences")
+    func wideHidden() {
+        let x = random([2, 3, 5], seed: 30, scale: 1.5), h0 = random([3, 10], seed: 31), c0 = random([3, 10], seed: 32)
+        let wIH = random([40, 5], seed: 33), wHH = random([40, 10], seed: 34, scale: 0.4), b = random([40], seed: 35)
+        let out = lstm(x, h0: h0, c0: c0, weightIH: wIH, weightHH: wHH, biasIH: b, biasHH: nil)
+        let ref = referenceLSTM(x: x, h0: h0, c0: c0, wIH: wIH, wHH: wHH, bIH: b, bHH: nil)
+        #expect(maxDifference(out.output.array, ref.output) < 1e-5)
+        #expect(maxDifference(out.c.array, ref.c) < 1e-5)
+        let r = gradientCheck([x, h0, c0, wIH, wHH, b]) { v in
+            let o = lstm(v[0], h0: v[1], c0: v[2], weightIH: v[3], weightHH: v[4], biasIH: v[5], biasHH: nil)
+            return pack([o.output, o.h, o.c])
+        }
+        #expect(r.maxError < 2e-3, "\(r)")
+    }
+
     @Test("a gradient on any single output is enough, and nil states get zeros")
     func gradientsSingleOutput() {
         let p = Self.parameters(seed: 20)

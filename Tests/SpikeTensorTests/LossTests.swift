@@ -43,6 +43,10 @@ private func referenceCrossEntropy(_ logits: Tensor, _ targets: [Int32], smoothi
 // cross-entropy backward gives > 1e-2). Probe points stay away from the kinks of smooth L1.
 @Suite("Cross-entropy")
 struct CrossEntropyTests {
+    /// Class maps of two 3×4 images with 3 classes; 255 marks pixels to ignore.
+    static let pixelTargets: [Int32] = [0, 1, 2, 255, 1, 0, 2, 2, 255, 0, 1, 1,
+                                        2, 2, 1, 0, 255, 1, 0, 2, 1, 1, 0, 255]
+
     @Test("plain cross-entropy matches the definition for every reduction")
     func plain() {
         let logits = random([4, 5], seed: 1)
@@ -72,13 +76,13 @@ struct CrossEntropyTests {
 
     @Test("segmentation-shaped logits use the class axis 1 at every pixel")
     func segmentation() {
-        let logits = random([2, 3, 2, 3], seed: 3)
-        let targets: [Int32] = [0, 1, 2, 255, 1, 0,
-                                2, 2, 255, 0, 1, 1]
-        let t = Tensor(int32: targets, shape: [2, 2, 3])
+        // 3×4 = 12 pixels per image: eight are handled as SIMD lanes, four one by one.
+        let logits = random([2, 3, 3, 4], seed: 3)
+        let targets = Self.pixelTargets
+        let t = Tensor(int32: targets, shape: [2, 3, 4])
         let ref = referenceCrossEntropy(logits, targets, smoothing: 0.2, ignore: 255)
         let none = crossEntropy(logits, t, labelSmoothing: 0.2, ignoreIndex: 255, reduction: .none)
-        #expect(none.shape == [2, 2, 3])
+        #expect(none.shape == [2, 3, 4])
         #expect(maxDifference(none.array, ref.losses) < 1e-5)
         let mean = crossEntropy(logits, t, labelSmoothing: 0.2, ignoreIndex: 255)
         #expect(maxDifference(mean.array, [ref.losses.reduce(0, +) / Double(ref.counted)]) < 1e-5)
@@ -108,8 +112,8 @@ struct CrossEntropyTests {
             #expect(r.maxError < 2e-3, "\(reduction): \(r)")
         }
 
-        let pixels = random([2, 3, 2, 3], seed: 7)
-        let t3 = Tensor(int32: [0, 1, 2, 255, 1, 0, 2, 2, 255, 0, 1, 1], shape: [2, 2, 3])
+        let pixels = random([2, 3, 3, 4], seed: 7)
+        let t3 = Tensor(int32: Self.pixelTargets, shape: [2, 3, 4])
         let r3 = gradientCheck([pixels]) { crossEntropy($0[0], t3, labelSmoothing: 0.2, ignoreIndex: 255) }
         #expect(r3.maxError < 2e-3, "\(r3)")
     }

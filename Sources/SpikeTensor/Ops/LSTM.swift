@@ -55,16 +55,19 @@ public func lstm(_ x: Tensor, h0: Tensor?, c0: Tensor?, weightIH: Tensor, weight
             rowMajorSgemm(transB: true, m: batch, n: gateWidth, k: hidden, a: hPrev, b: pWhh, beta: 1, c: stepGatePointer)
         }
         let cNext = pCells + t * stepState, hNext = pOut + t * stepState
-        parallelChunks(stepState, minChunk: 2048) { range in
-            for e in range {
-                let n = e / hidden, j = e % hidden
+        parallelChunks(batch, minChunk: max(1, 2048 / hidden)) { rows in
+            for n in rows {
                 let row = stepGatePointer + n * gateWidth
-                let i = lstmSigmoid(row[j]), f = lstmSigmoid(row[hidden + j])
-                let g = Foundation.tanh(row[2 * hidden + j]), o = lstmSigmoid(row[3 * hidden + j])
-                row[j] = i; row[hidden + j] = f; row[2 * hidden + j] = g; row[3 * hidden + j] = o
-                let c = f * (cPrev?[e] ?? 0) + i * g
-                cNext[e] = c
-                hNext[e] = o * Foundation.tanh(c)
+                let cIn = cPrev.map { $0 + n * hidden }, cOut = cNext + n * hidden, hOut = hNext + n * hidden
+                VectorMath.forEachLane(hidden) { j, lanes in
+                    let i = VectorMath.sigmoid(lanes.load(row + j)), f = VectorMath.sigmoid(lanes.load(row + hidden + j))
+                    let g = VectorMath.tanh(lanes.load(row + 2 * hidden + j)), o = VectorMath.sigmoid(lanes.load(row + 3 * hidden + j))
+                    lanes.store(i, to: row + j); lanes.store(f, to: row + hidden + j)
+                    lanes.store(g, to: row + 2 * hidden + j); lanes.store(o, to: row + 3 * hidden + j)
+                    let c = f * (cIn.map { lanes.load($0 + j) } ?? .zero) + i * g
+                    lanes.store(c, to: cOut + j)
+                    lanes.store(o * VectorMath.tanh(c), to: hOut + j)
+                }
             }
         }
     }
@@ -105,20 +108,24 @@ public func lstm(_ x: Tensor, h0: Tensor?, c0: Tensor?, weightIH: Tensor, weight
             let cs = pC + t * stepState
             let cPrev: UnsafePointer<Float>? = t == 0 ? pC0 : pC + (t - 1) * stepState
             let gOutStep = gOut.map { $0 + t * stepState }
-            parallelChunks(stepState, minChunk: 2048) { range in
-                for e in range {
-                    let n = e / hidden, j = e % hidden
+            parallelChunks(batch, minChunk: max(1, 2048 / hidden)) { rows in
+                for n in rows {
                     let row = stepG + n * gateWidth, dRow = stepDG + n * gateWidth
-                    let i = row[j], f = row[hidden + j], g = row[2 * hidden + j], o = row[3 * hidden + j]
-                    let dhe = pdh[e] + (gOutStep?[e] ?? 0)
-                    let tc = Foundation.tanh(cs[e])
-                    let dce = pdc[e] + dhe * o * (1 - tc * tc)
-                    let cp = cPrev?[e] ?? 0
-                    dRow[j] = dce * g * i * (1 - i)
-                    dRow[hidden + j] = dce * cp * f * (1 - f)
-                    dRow[2 * hidden + j] = dce * i * (1 - g * g)
-                    dRow[3 * hidden + j] = dhe * tc * o * (1 - o)
-                    pdc[e] = dce * f  // dc_{t−1}
+                    let c = cs + n * hidden, cIn = cPrev.map { $0 + n * hidden }
+                    let dh = pdh + n * hidden, dc = pdc + n * hidden, gOutRow = gOutStep.map { $0 + n * hidden }
+                    VectorMath.forEachLane(hidden) { j, lanes in
+                        let i = lanes.load(row + j), f = lanes.load(row + hidden + j)
+                        let g = lanes.load(row + 2 * hidden + j), o = lanes.load(row + 3 * hidden + j)
+                        let dhe = lanes.load(dh + j) + (gOutRow.map { lanes.load($0 + j) } ?? .zero)
+                        let tc = VectorMath.tanh(lanes.load(c + j))
+                        let dce = lanes.load(dc + j) + dhe * o * (1 - tc * tc)
+                        let cp = cIn.map { lanes.load($0 + j) } ?? .zero
+                        lanes.store(dce * g * i * (1 - i), to: dRow + j)
+                        lanes.store(dce * cp * f * (1 - f), to: dRow + hidden + j)
+                        lanes.store(dce * i * (1 - g * g), to: dRow + 2 * hidden + j)
+                        lanes.store(dhe * tc * o * (1 - o), to: dRow + 3 * hidden + j)
+                        lanes.store(dce * f, to: dc + j)  // dc_{t−1}
+                    }
                 }
             }
             // dh_{t−1} = dGates_t · W_hh: [N, 4H]×[4H, H].
@@ -167,7 +174,3 @@ public func lstm(_ x: Tensor, h0: Tensor?, c0: Tensor?, weightIH: Tensor, weight
     }
     return (outs[0], outs[1], outs[2])
 }
-
-/// The logistic function 1/(1 + e^−v); saturates to 0 or 1 without producing NaN.
-@inline(__always)
-private func lstmSigmoid(_ v: Float) -> Float { 1 / (1 + Foundation.exp(-v)) }

@@ -16,9 +16,10 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor?, bias
     }
     let width = normalizedShape.reduce(1, *)
     let rows = width == 0 ? 0 : x.count / width
+    // A missing weight or bias acts as ones or zeros, so one loop serves every case.
+    let scaleTensor = weight ?? Tensor.ones([width]), shiftTensor = bias ?? Tensor.zeros([width])
     let px = UnsafePointer(x.floats.baseAddress!)
-    let pw = weight.map { UnsafePointer($0.floats.baseAddress!) }
-    let pb = bias.map { UnsafePointer($0.floats.baseAddress!) }
+    let pw = UnsafePointer(scaleTensor.floats.baseAddress!), pb = UnsafePointer(shiftTensor.floats.baseAddress!)
     let out = Tensor(shape: x.shape, uninitialized: true)
     let po = out.floats.baseAddress!
     // Per-row mean and 1/σ: with x they give x̂ in backward, 2 floats per row instead of a copy of x̂.
@@ -30,17 +31,13 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor?, bias
         for r in range {
             let row = px + r * width, y = po + r * width
             // Two passes (mean, then centred squares) avoid the cancellation of E[x²] − E[x]².
-            let mu = AxisKernels.sum(row, width, 1) / Float(width)
-            var squares: Float = 0
-            for j in 0..<width { let d = row[j] - mu; squares += d * d }
+            let mu = VectorMath.sum(width) { j, l in l.load(row + j) } / Float(width)
+            let squares = VectorMath.sum(width) { j, l in let d = l.load(row + j) - mu; return d * d }
             let inv = 1 / (squares / Float(width) + eps).squareRoot()
             mean[r] = mu
             rstd[r] = inv
-            for j in 0..<width {
-                var v = (row[j] - mu) * inv
-                if let pw { v *= pw[j] }
-                if let pb { v += pb[j] }
-                y[j] = v
+            VectorMath.forEachLane(width) { j, l in
+                l.store((l.load(row + j) - mu) * inv * l.load(pw + j) + l.load(pb + j), to: y + j)
             }
         }
     }
@@ -50,6 +47,7 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor?, bias
     if let bias { inputs.append(bias) }
     return Tensor.record("layerNorm", output: out, inputs: inputs) { g in
         let pg = UnsafePointer(g.floats.baseAddress!)
+        let pw = UnsafePointer(scaleTensor.floats.baseAddress!)
         let mean = UnsafePointer(stats.floats.baseAddress!), rstd = mean + rows
         let gx = x.requiresGrad ? Tensor(shape: x.shape, uninitialized: true) : nil
         let pgx = gx?.floats.baseAddress
@@ -62,29 +60,27 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor?, bias
         let pp = partials?.floats.baseAddress
         parallelChunks(chunks, minChunk: 1) { chunkIndices in
             for chunk in chunkIndices {
-                let gwSum = pp.map { $0 + chunk * 2 * width }, gbSum = gwSum.map { $0 + width }
                 for r in chunkRange(chunk, of: chunks, count: rows) {
                     let row = px + r * width, gRow = pg + r * width
                     let mu = mean[r], inv = rstd[r]
-                    if wantWeight || wantBias {
-                        for j in 0..<width {
-                            gwSum![j] += gRow[j] * (row[j] - mu) * inv
-                            gbSum![j] += gRow[j]
+                    if let pp {
+                        let gwSum = pp + chunk * 2 * width, gbSum = gwSum + width
+                        VectorMath.forEachLane(width) { j, l in
+                            let gj = l.load(gRow + j)
+                            l.store(l.load(gwSum + j) + gj * (l.load(row + j) - mu) * inv, to: gwSum + j)
+                            l.store(l.load(gbSum + j) + gj, to: gbSum + j)
                         }
                     }
                     guard let pgx else { continue }
-                    // dx = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·weight.
-                    var sumG: Float = 0, sumGX: Float = 0
-                    for j in 0..<width {
-                        let gh = gRow[j] * (pw?[j] ?? 1)
-                        sumG += gh
-                        sumGX += gh * (row[j] - mu) * inv
-                    }
-                    let meanG = sumG / Float(width), meanGX = sumGX / Float(width)
+                    // dx = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·weight, x̂ = (x − μ)/σ.
+                    let meanG = VectorMath.sum(width) { j, l in l.load(gRow + j) * l.load(pw + j) } / Float(width)
+                    let meanGX = VectorMath.sum(width) { j, l in
+                        l.load(gRow + j) * l.load(pw + j) * (l.load(row + j) - mu) * inv
+                    } / Float(width)
                     let dx = pgx + r * width
-                    for j in 0..<width {
-                        let gh = gRow[j] * (pw?[j] ?? 1)
-                        dx[j] = inv * (gh - meanG - (row[j] - mu) * inv * meanGX)
+                    VectorMath.forEachLane(width) { j, l in
+                        let gh = l.load(gRow + j) * l.load(pw + j), xh = (l.load(row + j) - mu) * inv
+                        l.store(inv * (gh - meanG - xh * meanGX), to: dx + j)
                     }
                 }
             }

@@ -11,7 +11,7 @@ public func logSoftmax(_ x: Tensor, axis: Int = -1) -> Tensor {
 }
 
 /// Shared body of softmax and log-softmax: both see the tensor as `[outer, length, inner]`
-/// around the axis and treat each of the `outer·inner` columns (stride `inner`) alone.
+/// around the axis and normalise each of the `outer·inner` columns alone.
 private func normalizedExponential(_ x: Tensor, axis: Int, log: Bool) -> Tensor {
     let name = log ? "logSoftmax" : "softmax"
     precondition(x.dtype == .float32, "\(name) needs a float32 tensor, got \(x.dtype)")
@@ -21,22 +21,34 @@ private func normalizedExponential(_ x: Tensor, axis: Int, log: Bool) -> Tensor 
     let a = axis < 0 ? axis + x.rank : axis
     let length = x.shape[a]
     let inner = x.shape[(a + 1)...].reduce(1, *)
-    let columns = length == 0 ? 0 : x.count / length
+    let outer = x.shape[..<a].reduce(1, *)
     let out = Tensor(shape: x.shape, uninitialized: true)
     let src = UnsafePointer(x.floats.baseAddress!), dst = out.floats.baseAddress!
+    typealias Vector = VectorMath.Vector
 
-    parallelChunks(columns, minChunk: max(1, 16384 / max(1, length))) { range in
-        for column in range {
-            let base = (column / inner) * length * inner + column % inner
+    // Subtracting the column maximum keeps every exponent ≤ 0, so nothing overflows.
+    AxisKernels.forEachBlock(outer: outer, length: length, inner: inner) { block in
+        switch block {
+        case .lanes(let base):
             let xs = src + base, ys = dst + base
-            let m = AxisKernels.maximum(xs, length, inner)
-            // Subtracting the maximum keeps every exponent ≤ 0, so nothing overflows.
-            var sum: Float = 0
+            let m = AxisKernels.laneMaximum(xs, length, inner)
+            var sum = Vector()
             for j in 0..<length {
-                let e = Foundation.exp(xs[j * inner] - m)
-                ys[j * inner] = e
+                let e = VectorMath.exp(VectorMath.load(xs + j * inner) - m)
+                VectorMath.store(e, to: ys + j * inner)
                 sum += e
             }
+            if log {
+                let shift = m + AxisKernels.laneLog(sum)
+                for j in 0..<length { VectorMath.store(VectorMath.load(xs + j * inner) - shift, to: ys + j * inner) }
+            } else {
+                let scale = 1 / sum
+                for j in 0..<length { VectorMath.store(VectorMath.load(ys + j * inner) * scale, to: ys + j * inner) }
+            }
+        case .column(let base):
+            let xs = src + base, ys = dst + base
+            let m = AxisKernels.maximum(xs, length, inner)
+            let sum = AxisKernels.sumOfShiftedExp(xs, length, inner, shift: m, writingTo: ys)
             if log {
                 let shift = m + Foundation.log(sum)
                 for j in 0..<length { ys[j * inner] = xs[j * inner] - shift }
@@ -54,71 +66,38 @@ private func normalizedExponential(_ x: Tensor, axis: Int, log: Bool) -> Tensor 
         let gx = Tensor(shape: x.shape, uninitialized: true)
         let pg = UnsafePointer(g.floats.baseAddress!), py = UnsafePointer(y.floats.baseAddress!)
         let pgx = gx.floats.baseAddress!
-        parallelChunks(columns, minChunk: max(1, 16384 / max(1, length))) { range in
-            for column in range {
-                let base = (column / inner) * length * inner + column % inner
+        // log-softmax: dx = g − softmax·Σg with softmax = exp(y); softmax: dx = y ⊙ (g − ⟨g, y⟩).
+        AxisKernels.forEachBlock(outer: outer, length: length, inner: inner) { block in
+            switch block {
+            case .lanes(let base):
                 let gs = pg + base, ys = py + base, dx = pgx + base
                 if log {
-                    // d/dx of log-softmax: g − softmax·Σg, with softmax = exp(y).
-                    let total = AxisKernels.sum(gs, length, inner)
-                    for j in 0..<length { dx[j * inner] = gs[j * inner] - Foundation.exp(ys[j * inner]) * total }
+                    let total = AxisKernels.laneSum(gs, length, inner)
+                    for j in 0..<length {
+                        let k = j * inner
+                        VectorMath.store(VectorMath.load(gs + k) - VectorMath.exp(VectorMath.load(ys + k)) * total, to: dx + k)
+                    }
                 } else {
-                    // d/dx of softmax: y ⊙ (g − ⟨g, y⟩).
+                    var dot = Vector()
+                    for j in 0..<length { dot += VectorMath.load(gs + j * inner) * VectorMath.load(ys + j * inner) }
+                    for j in 0..<length {
+                        let k = j * inner
+                        VectorMath.store(VectorMath.load(ys + k) * (VectorMath.load(gs + k) - dot), to: dx + k)
+                    }
+                }
+            case .column(let base):
+                let gs = pg + base, ys = py + base, dx = pgx + base
+                if log {
+                    let total = AxisKernels.sum(gs, length, inner)
+                    // e^y via the shifted-exp helper (shift 0), written into dx, then combined.
+                    _ = AxisKernels.sumOfShiftedExp(ys, length, inner, shift: 0, writingTo: dx)
+                    for j in 0..<length { dx[j * inner] = gs[j * inner] - dx[j * inner] * total }
+                } else {
                     let dot = AxisKernels.dot(gs, ys, length, inner)
                     for j in 0..<length { dx[j * inner] = ys[j * inner] * (gs[j * inner] - dot) }
                 }
             }
         }
         return [gx]
-    }
-}
-
-/// Reductions along one strided column, with a SIMD path for contiguous rows.
-enum AxisKernels {
-    @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    /// Largest of `n` values `p[0], p[stride], …` (−∞ when empty).
-    @inline(__always)
-    static func maximum(_ p: UnsafePointer<Float>, _ n: Int, _ stride: Int) -> Float {
-        var m = -Float.infinity
-        var j = 0
-        if stride == 1 && n >= 8 {
-            var v = SIMD8<Float>(repeating: -.infinity)
-            while j + 8 <= n { v = pointwiseMax(v, load8(p + j)); j += 8 }
-            m = v.max()
-        }
-        while j < n { m = max(m, p[j * stride]); j += 1 }
-        return m
-    }
-
-    /// Sum of `n` values `p[0], p[stride], …`.
-    @inline(__always)
-    static func sum(_ p: UnsafePointer<Float>, _ n: Int, _ stride: Int) -> Float {
-        var s: Float = 0
-        var j = 0
-        if stride == 1 && n >= 8 {
-            var v = SIMD8<Float>()
-            while j + 8 <= n { v += load8(p + j); j += 8 }
-            s = v.sum()
-        }
-        while j < n { s += p[j * stride]; j += 1 }
-        return s
-    }
-
-    /// Dot product of two columns with the same layout.
-    @inline(__always)
-    static func dot(_ p: UnsafePointer<Float>, _ q: UnsafePointer<Float>, _ n: Int, _ stride: Int) -> Float {
-        var s: Float = 0
-        var j = 0
-        if stride == 1 && n >= 8 {
-            var v = SIMD8<Float>()
-            while j + 8 <= n { v += load8(p + j) * load8(q + j); j += 8 }
-            s = v.sum()
-        }
-        while j < n { s += p[j * stride] * q[j * stride]; j += 1 }
-        return s
     }
 }
