@@ -14,6 +14,7 @@ public func crossEntropy(_ logits: Tensor, _ targets: Tensor, labelSmoothing: Fl
     let expectedTargets = [logits.shape[0]] + Array(logits.shape.dropFirst(2))
     precondition(targets.shape == expectedTargets,
                  "crossEntropy: targets shape \(targets.shape) does not match logits \(logits.shape) (expected \(expectedTargets))")
+    precondition(logits.shape[1] >= 1, "crossEntropy needs at least one class, got logits \(logits.shape)")
     precondition(labelSmoothing >= 0 && labelSmoothing <= 1,
                  "crossEntropy labelSmoothing must be in [0, 1], got \(labelSmoothing)")
 

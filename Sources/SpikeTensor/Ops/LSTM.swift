@@ -36,12 +36,15 @@ public func lstm(_ x: Tensor, h0: Tensor?, c0: Tensor?, weightIH: Tensor, weight
 
     // Input projections of every step in one GEMM: [T·N, I]×[I, 4H], on top of both biases.
     let hasBias = biasIH != nil || biasHH != nil
-    if hasBias {
-        var bias = [Float](repeating: 0, count: gateWidth)
-        for b in [biasIH, biasHH] { if let b { for k in 0..<gateWidth { bias[k] += b.floats[k] } } }
-        bias.withUnsafeBufferPointer { pb in
-            for r in 0..<(steps * batch) { (pGates + r * gateWidth).update(from: pb.baseAddress!, count: gateWidth) }
+    if hasBias && steps * batch > 0 {
+        // The first row holds b_ih + b_hh; every other row copies it.
+        pGates.update(repeating: 0, count: gateWidth)
+        for b in [biasIH, biasHH] {
+            guard let b else { continue }
+            let pb = b.floats.baseAddress!
+            for k in 0..<gateWidth { pGates[k] += pb[k] }
         }
+        for r in 1..<(steps * batch) { (pGates + r * gateWidth).update(from: pGates, count: gateWidth) }
     }
     rowMajorSgemm(transB: true, m: steps * batch, n: gateWidth, k: inputSize,
                   a: x.floats.baseAddress!, b: weightIH.floats.baseAddress!, beta: hasBias ? 1 : 0, c: pGates)
