@@ -86,28 +86,25 @@ public func psu(_ x: Tensor, alpha: Tensor, threshold: Float = 1, tau: Float = 2
     checkPSUInputs("psu", x, alpha: alpha)
     let mats = PSUMatrices.cached(timeSteps: t, tau: tau)
     let xp = x.floats.baseAddress!
-    // V = H + V_th·R·σ(H), H = A·X
-    let v = Tensor(shape: x.shape, uninitialized: true)
-    let vp = v.floats.baseAddress!
-    let p = psuScratch(t, m)
+    let (v, u) = (Tensor(shape: x.shape, uninitialized: true), Tensor(shape: x.shape, uninitialized: true))
+    let vp = v.floats.baseAddress!, up = u.floats.baseAddress!
+    // V = H + V_th·R·σ(H) with H = A·X; σ(H) lives in u until u becomes V − V_th.
     TimeMixing.multiply(mats.integration, xp, into: vp, timeSteps: t, columns: m)
-    psuSigmoid(vp, into: p, count: t * m)
-    TimeMixing.multiply(mats.reset, p, into: vp, timeSteps: t, columns: m, scale: threshold, accumulate: true)
-    p.deallocate()
-    let (spikes, surrogateInput) = psuFire(v, threshold: threshold, recorder: recorder)
+    psuSigmoid(vp, into: up, count: t * m)
+    TimeMixing.multiply(mats.reset, up, into: vp, timeSteps: t, columns: m, scale: threshold, accumulate: true)
+    let spikes = psuFire(v, surrogateInput: u, threshold: threshold, recorder: recorder)
 
     return recordPSU("psu", x, alpha: alpha, parameters: [], spikes: spikes, membrane: v,
-                     surrogateInput: surrogateInput, surrogate: surrogate) { gv in
-        // dH = gV + V_th·(Rᵀ·gV) ⊙ σ′(H); dX = Aᵀ·dH. H is recomputed (one GEMM).
+                     surrogateInput: u, surrogate: surrogate) { gv in
+        // dH = gV + V_th·(Rᵀ·gV) ⊙ σ′(H) (into gV's buffer); dX = Aᵀ·dH. H is recomputed.
         guard x.requiresGrad else { return [nil] }
-        let h = psuScratch(t, m), q = psuScratch(t, m)
+        let dx = Tensor(shape: x.shape, uninitialized: true)
+        let h = dx.floats.baseAddress!, q = psuScratch(t, m)
+        defer { q.deallocate() }
         TimeMixing.multiply(mats.integration, xp, into: h, timeSteps: t, columns: m)
         TimeMixing.multiply(mats.reset, gv, into: q, timeSteps: t, columns: m, transposed: true, scale: threshold)
-        psuAddSigmoidSlope(h, q, plus: gv, count: t * m)  // h ← gv + q ⊙ σ′(h)
-        let dx = Tensor(shape: x.shape, uninitialized: true)
-        TimeMixing.multiply(mats.integration, h, into: dx.floats.baseAddress!, timeSteps: t, columns: m,
-                            transposed: true)
-        h.deallocate(); q.deallocate()
+        psuAddSigmoidSlope(into: gv, q, slopeOf: h, count: t * m)
+        TimeMixing.multiply(mats.integration, gv, into: h, timeSteps: t, columns: m, transposed: true)
         return [dx]
     }
 }
@@ -121,50 +118,42 @@ public func ipsu(_ x: Tensor, weight: Tensor, bias: Tensor, alpha: Tensor, reset
     checkPSUInputs("ipsu", x, alpha: alpha, weight: weight, bias: bias)
     let mats = PSUMatrices.cached(timeSteps: t, tau: tau)
     let masked = causallyMasked(weight.array, timeSteps: t)
+    let combined = zip(masked, mats.reset).map { $0 + $1 }  // W ⊙ M + R, for the linear reset
     let b = bias.array
     let xp = x.floats.baseAddress!
-    let v = Tensor(shape: x.shape, uninitialized: true)
-    let vp = v.floats.baseAddress!
+    let (v, u) = (Tensor(shape: x.shape, uninitialized: true), Tensor(shape: x.shape, uninitialized: true))
+    let vp = v.floats.baseAddress!, up = u.floats.baseAddress!
+    TimeMixing.fillRows(vp, b, columns: m)
     switch reset {
     case .linear:
-        // (W ⊙ M + R)·X + b in one GEMM.
-        let combined = zip(masked, mats.reset).map { $0 + $1 }
-        TimeMixing.fillRows(vp, b, columns: m)
         TimeMixing.multiply(combined, xp, into: vp, timeSteps: t, columns: m, accumulate: true)
     case .sigmoid:
-        TimeMixing.fillRows(vp, b, columns: m)
         TimeMixing.multiply(masked, xp, into: vp, timeSteps: t, columns: m, accumulate: true)
-        let p = psuScratch(t, m)
-        psuSigmoid(vp, into: p, count: t * m)
-        TimeMixing.multiply(mats.reset, p, into: vp, timeSteps: t, columns: m, accumulate: true)
-        p.deallocate()
+        psuSigmoid(vp, into: up, count: t * m)
+        TimeMixing.multiply(mats.reset, up, into: vp, timeSteps: t, columns: m, accumulate: true)
     }
-    let (spikes, surrogateInput) = psuFire(v, threshold: threshold, recorder: recorder)
+    let spikes = psuFire(v, surrogateInput: u, threshold: threshold, recorder: recorder)
 
     return recordPSU("ipsu", x, alpha: alpha, parameters: [weight, bias], spikes: spikes, membrane: v,
-                     surrogateInput: surrogateInput, surrogate: surrogate) { gv in
-        // dG = gV (linear) or gV + (Rᵀ·gV) ⊙ σ′(G) (sigmoid); dX = (W⊙M + R)ᵀ·gV or (W⊙M)ᵀ·dG;
-        // dW = (dG·Xᵀ) ⊙ M; db = Σ_m dG.
-        var dg = gv, scratch: UnsafeMutablePointer<Float>?
-        if reset == .sigmoid {
-            let g = psuScratch(t, m), q = psuScratch(t, m)
+                     surrogateInput: u, surrogate: surrogate) { gv in
+        // dG = gV (linear) or gV + (Rᵀ·gV) ⊙ σ′(G) (sigmoid, into gV's buffer);
+        // dX = (W⊙M + R)ᵀ·gV or (W⊙M)ᵀ·dG; dW = (dG·Xᵀ) ⊙ M; db = Σ_m dG.
+        let needsScratch = reset == .sigmoid || x.requiresGrad
+        let dx = needsScratch ? Tensor(shape: x.shape, uninitialized: true) : nil
+        if reset == .sigmoid, let g = dx?.floats.baseAddress {
+            let q = psuScratch(t, m)
             TimeMixing.fillRows(g, b, columns: m)
             TimeMixing.multiply(masked, xp, into: g, timeSteps: t, columns: m, accumulate: true)
             TimeMixing.multiply(mats.reset, gv, into: q, timeSteps: t, columns: m, transposed: true)
-            psuAddSigmoidSlope(g, q, plus: gv, count: t * m)
+            psuAddSigmoidSlope(into: gv, q, slopeOf: g, count: t * m)
             q.deallocate()
-            dg = UnsafePointer(g)
-            scratch = g
         }
-        defer { scratch?.deallocate() }
-        var dx: Tensor?
-        if x.requiresGrad {
-            let out = Tensor(shape: x.shape, uninitialized: true)
-            let left = reset == .linear ? zip(masked, mats.reset).map { $0 + $1 } : masked
-            TimeMixing.multiply(left, dg, into: out.floats.baseAddress!, timeSteps: t, columns: m, transposed: true)
-            dx = out
+        if x.requiresGrad, let out = dx?.floats.baseAddress {
+            TimeMixing.multiply(reset == .linear ? combined : masked, gv, into: out, timeSteps: t, columns: m,
+                                transposed: true)
         }
-        return [dx] + psuParameterGradients(dg, x, weight: weight, bias: bias, timeSteps: t, columns: m)
+        return [x.requiresGrad ? dx : nil]
+            + psuParameterGradients(gv, x, weight: weight, bias: bias, timeSteps: t, columns: m)
     }
 }
 
@@ -178,35 +167,33 @@ public func rpsu(_ x: Tensor, weight: Tensor, bias: Tensor, alpha: Tensor, thres
     let masked = causallyMasked(weight.array, timeSteps: t)
     let b = bias.array
     let xp = x.floats.baseAddress!
-    let v = Tensor(shape: x.shape, uninitialized: true)
-    let vp = v.floats.baseAddress!
-    let g = psuScratch(t, m)
-    TimeMixing.fillRows(g, b, columns: m)
-    TimeMixing.multiply(masked, xp, into: g, timeSteps: t, columns: m, accumulate: true)
-    psuSigmoid(g, into: g, count: t * m)
+    let (v, u) = (Tensor(shape: x.shape, uninitialized: true), Tensor(shape: x.shape, uninitialized: true))
+    let vp = v.floats.baseAddress!, up = u.floats.baseAddress!
+    // σ(G) lives in u until u becomes V − V_th.
+    TimeMixing.fillRows(up, b, columns: m)
+    TimeMixing.multiply(masked, xp, into: up, timeSteps: t, columns: m, accumulate: true)
+    psuSigmoid(up, into: up, count: t * m)
     TimeMixing.multiply(mats.integration, xp, into: vp, timeSteps: t, columns: m)
-    TimeMixing.multiply(mats.reset, g, into: vp, timeSteps: t, columns: m, accumulate: true)
-    g.deallocate()
-    let (spikes, surrogateInput) = psuFire(v, threshold: threshold, recorder: recorder)
+    TimeMixing.multiply(mats.reset, up, into: vp, timeSteps: t, columns: m, accumulate: true)
+    let spikes = psuFire(v, surrogateInput: u, threshold: threshold, recorder: recorder)
 
     return recordPSU("rpsu", x, alpha: alpha, parameters: [weight, bias], spikes: spikes, membrane: v,
-                     surrogateInput: surrogateInput, surrogate: surrogate) { gv in
+                     surrogateInput: u, surrogate: surrogate) { gv in
         // dG = (Rᵀ·gV) ⊙ σ′(G); dX = Aᵀ·gV + (W⊙M)ᵀ·dG; dW = (dG·Xᵀ) ⊙ M; db = Σ_m dG.
-        let dg = psuScratch(t, m), q = psuScratch(t, m)
-        defer { dg.deallocate(); q.deallocate() }
-        TimeMixing.fillRows(dg, b, columns: m)
-        TimeMixing.multiply(masked, xp, into: dg, timeSteps: t, columns: m, accumulate: true)
-        TimeMixing.multiply(mats.reset, gv, into: q, timeSteps: t, columns: m, transposed: true)
-        psuSigmoidSlope(dg, times: q, count: t * m)  // dg ← q ⊙ σ′(G)
-        var dx: Tensor?
+        // G is recomputed into dX's buffer, which is overwritten once dG is formed.
+        let dx = Tensor(shape: x.shape, uninitialized: true)
+        let g = dx.floats.baseAddress!, dg = psuScratch(t, m)
+        defer { dg.deallocate() }
+        TimeMixing.fillRows(g, b, columns: m)
+        TimeMixing.multiply(masked, xp, into: g, timeSteps: t, columns: m, accumulate: true)
+        TimeMixing.multiply(mats.reset, gv, into: dg, timeSteps: t, columns: m, transposed: true)
+        psuScaleBySigmoidSlope(dg, slopeOf: g, count: t * m)
         if x.requiresGrad {
-            let out = Tensor(shape: x.shape, uninitialized: true)
-            let op = out.floats.baseAddress!
-            TimeMixing.multiply(mats.integration, gv, into: op, timeSteps: t, columns: m, transposed: true)
-            TimeMixing.multiply(masked, dg, into: op, timeSteps: t, columns: m, transposed: true, accumulate: true)
-            dx = out
+            TimeMixing.multiply(mats.integration, gv, into: g, timeSteps: t, columns: m, transposed: true)
+            TimeMixing.multiply(masked, dg, into: g, timeSteps: t, columns: m, transposed: true, accumulate: true)
         }
-        return [dx] + psuParameterGradients(dg, x, weight: weight, bias: bias, timeSteps: t, columns: m)
+        return [x.requiresGrad ? dx : nil]
+            + psuParameterGradients(dg, x, weight: weight, bias: bias, timeSteps: t, columns: m)
     }
 }
 
@@ -259,31 +246,31 @@ private func psuSigmoid(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointe
     }
 }
 
-/// h ← g + q ⊙ σ′(h), σ′ = σ(1 − σ).
-private func psuAddSigmoidSlope(_ h: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>,
-                                plus g: UnsafePointer<Float>, count: Int) {
+/// g ← g + q ⊙ σ′(h), σ′ = σ(1 − σ).
+private func psuAddSigmoidSlope(into g: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>,
+                                slopeOf h: UnsafePointer<Float>, count: Int) {
     parallelChunks(count, minChunk: 1 << 14) { range in
         for i in range {
             let s = 1 / (1 + Foundation.exp(-h[i]))
-            h[i] = g[i] + q[i] * s * (1 - s)
+            g[i] += q[i] * s * (1 - s)
         }
     }
 }
 
-/// h ← q ⊙ σ′(h).
-private func psuSigmoidSlope(_ h: UnsafeMutablePointer<Float>, times q: UnsafeMutablePointer<Float>, count: Int) {
+/// q ← q ⊙ σ′(h).
+private func psuScaleBySigmoidSlope(_ q: UnsafeMutablePointer<Float>, slopeOf h: UnsafePointer<Float>, count: Int) {
     parallelChunks(count, minChunk: 1 << 14) { range in
         for i in range {
             let s = 1 / (1 + Foundation.exp(-h[i]))
-            h[i] = q[i] * s * (1 - s)
+            q[i] *= s * (1 - s)
         }
     }
 }
 
-/// Spikes Θ(V − V_th) (strict) and the surrogate input V − V_th.
-private func psuFire(_ v: Tensor, threshold: Float, recorder: FiringRateRecorder?) -> (Tensor, Tensor) {
+/// Spikes Θ(V − V_th) (strict); writes the surrogate input V − V_th into `surrogateInput`.
+private func psuFire(_ v: Tensor, surrogateInput u: Tensor, threshold: Float,
+                     recorder: FiringRateRecorder?) -> Tensor {
     let spikes = Tensor(shape: v.shape, uninitialized: true)
-    let u = Tensor(shape: v.shape, uninitialized: true)
     let vp = v.floats.baseAddress!, sp = spikes.floats.baseAddress!, up = u.floats.baseAddress!
     parallelChunks(v.count, minChunk: 1 << 15) { range in
         for i in range {
@@ -293,7 +280,7 @@ private func psuFire(_ v: Tensor, threshold: Float, recorder: FiringRateRecorder
         }
     }
     recorder?.record(spikes: spikes)
-    return (spikes, u)
+    return spikes
 }
 
 /// dW = (dG·Xᵀ) ⊙ M and db = Σ_m dG, each only when needed.
@@ -316,11 +303,11 @@ private func psuParameterGradients(_ dg: UnsafePointer<Float>, _ x: Tensor, weig
 /// Records a PSU-family op with outputs (spikes, membrane) and inputs [x] + parameters + [α].
 ///
 /// Backward first forms gV_total = gV + gS ⊙ g′(V − V_th; α) and dα = Σ gS·∂g/∂α, then hands
-/// gV_total to `membraneBackward`, which returns the gradients of [x] + parameters.
+/// gV_total to `membraneBackward` (which may overwrite it) for the gradients of [x] + parameters.
 private func recordPSU(
     _ name: String, _ x: Tensor, alpha: Tensor, parameters: [Tensor], spikes: Tensor, membrane: Tensor,
     surrogateInput: Tensor, surrogate kind: Surrogate.Kind,
-    membraneBackward: @escaping (UnsafePointer<Float>) -> [Tensor?]
+    membraneBackward: @escaping (UnsafeMutablePointer<Float>) -> [Tensor?]
 ) -> (spikes: Tensor, membrane: Tensor) {
     let inputs = [x] + parameters + [alpha]
     let a = alpha.item
@@ -352,7 +339,7 @@ private func recordPSU(
         } else {
             tp.update(repeating: 0, count: count)
         }
-        let rest = membraneBackward(UnsafePointer(tp))
+        let rest = membraneBackward(tp)
         let dAlphaTensor = alpha.requiresGrad ? Tensor([Float(dAlpha)], shape: alpha.shape) : nil
         return rest + [dAlphaTensor]
     }
