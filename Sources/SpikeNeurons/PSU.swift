@@ -111,7 +111,7 @@ public func psu(_ x: Tensor, alpha: Tensor, threshold: Float = 1, tau: Float = 2
 
 /// IPSU: V = (W ⊙ M)·X + b + R·X (`.linear`) or G + R·σ(G) with G = (W ⊙ M)·X + b (`.sigmoid`);
 /// S = Θ(V − V_th) (strict). W [T, T], b [T] and α (one element) are learnable.
-public func ipsu(_ x: Tensor, weight: Tensor, bias: Tensor, alpha: Tensor, reset: IPSUReset = .linear,
+public func ipsu(_ x: Tensor, weight: Tensor, bias: Tensor, alpha: Tensor, ipsuReset reset: IPSUReset = .linear,
                  threshold: Float = 1, tau: Float = 2, surrogate: Surrogate.Kind = .atan,
                  recorder: FiringRateRecorder? = nil) -> (spikes: Tensor, membrane: Tensor) {
     let (t, m) = TimeMixing.extent(of: x.shape, "ipsu")

@@ -86,9 +86,6 @@ public enum TimeMixing {
         }
         return results
     }
-
-    /// Column chunk size so a chunk of a T×M kernel handles about 2^15 elements.
-    static func minColumns(timeSteps: Int) -> Int { max(8, (1 << 15) / max(1, timeSteps)) }
 }
 
 /// Y = A·X over the time axis for A [T, T] and time-major X [T, ...]; differentiable in X and A.

@@ -90,7 +90,7 @@ struct PSUTests {
         let lin = ipsu(x, weight: w, bias: b, alpha: makePSUAlpha())
         #expect(lin.membrane.array == [1, 2.25] && lin.spikes.array == [0, 1])
         // IPSU sigmoid: V = [1, 2.75 − 0.5·σ(1)]
-        let sig = ipsu(x, weight: w, bias: b, alpha: makePSUAlpha(), reset: .sigmoid)
+        let sig = ipsu(x, weight: w, bias: b, alpha: makePSUAlpha(), ipsuReset: .sigmoid)
         #expect(abs(sig.membrane.array[1] - (2.75 - 0.5 * sig1)) < 1e-6 && sig.spikes.array == [0, 1])
         // RPSU: A·X = [0.5, 1.25], R·σ(G) = [0, −0.5·σ(1)] → V = [0.5, 0.88447]; V_th 0.5 → [0, 1]
         let r = rpsu(x, weight: w, bias: b, alpha: makePSUAlpha(), threshold: 0.5)
@@ -136,7 +136,7 @@ struct PSUTests {
             switch variant {
             case .psu: out = psu(x, alpha: alpha, threshold: threshold, tau: tau)
             case .rpsu: out = rpsu(x, weight: w, bias: b, alpha: alpha, threshold: threshold, tau: tau)
-            default: out = ipsu(x, weight: w, bias: b, alpha: alpha, reset: reset, threshold: threshold, tau: tau)
+            default: out = ipsu(x, weight: w, bias: b, alpha: alpha, ipsuReset: reset, threshold: threshold, tau: tau)
             }
             // One backward through both outputs: L = ⟨gS, S⟩ + ⟨gV, V⟩.
             let both = Tensor.record("pair", output: Tensor.zeros([1]), inputs: [out.spikes, out.membrane]) { _ in [gS, gV] }
@@ -183,7 +183,7 @@ struct PSUTests {
         let checks = [
             gradientCheck([x]) { psu($0[0], alpha: alpha, threshold: 0.5).membrane },
             gradientCheck([x, w, b]) { ipsu($0[0], weight: $0[1], bias: $0[2], alpha: alpha).membrane },
-            gradientCheck([x, w, b]) { ipsu($0[0], weight: $0[1], bias: $0[2], alpha: alpha, reset: .sigmoid).membrane },
+            gradientCheck([x, w, b]) { ipsu($0[0], weight: $0[1], bias: $0[2], alpha: alpha, ipsuReset: .sigmoid).membrane },
             gradientCheck([x, w, b]) { rpsu($0[0], weight: $0[1], bias: $0[2], alpha: alpha).membrane },
         ]
         for check in checks { #expect(check.maxError < 2e-3, "\(check)") }
