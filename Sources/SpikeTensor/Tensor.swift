@@ -145,19 +145,25 @@ public final class Tensor: CustomStringConvertible {
     /// Pointer to the first element (any dtype).
     public var rawPointer: UnsafeMutableRawPointer { storage.base + offset * dtype.byteSize }
 
+    // The buffer accessors below hand out pointers into `storage`. They stay valid only while
+    // this tensor (or another view of its storage) is alive: `makeTensor().floats[0]` on a
+    // temporary reads freed memory once the temporary is released. Keep a named reference,
+    // or use the copying accessors (`array`, `int32Array`, `uint8Array`).
+
     /// The float elements. Writing through it mutates every view of the storage.
+    /// Valid only while the tensor is alive (see above).
     public var floats: UnsafeMutableBufferPointer<Float> {
         precondition(dtype == .float32, "expected a float32 tensor, got \(dtype)")
         return UnsafeMutableBufferPointer(start: rawPointer.assumingMemoryBound(to: Float.self), count: count)
     }
 
-    /// The Int32 elements.
+    /// The Int32 elements. Valid only while the tensor is alive.
     public var int32s: UnsafeMutableBufferPointer<Int32> {
         precondition(dtype == .int32, "expected an int32 tensor, got \(dtype)")
         return UnsafeMutableBufferPointer(start: rawPointer.assumingMemoryBound(to: Int32.self), count: count)
     }
 
-    /// The UInt8 elements.
+    /// The UInt8 elements. Valid only while the tensor is alive.
     public var uint8s: UnsafeMutableBufferPointer<UInt8> {
         precondition(dtype == .uint8, "expected a uint8 tensor, got \(dtype)")
         return UnsafeMutableBufferPointer(start: rawPointer.assumingMemoryBound(to: UInt8.self), count: count)
@@ -171,6 +177,12 @@ public final class Tensor: CustomStringConvertible {
         case .uint8: return uint8s.map { Float($0) }
         }
     }
+
+    /// A copy of an Int32 tensor's elements.
+    public var int32Array: [Int32] { Array(int32s) }
+
+    /// A copy of a UInt8 tensor's elements.
+    public var uint8Array: [UInt8] { Array(uint8s) }
 
     /// The single element of a one-element tensor.
     public var item: Float {
