@@ -9,9 +9,11 @@ let package = Package(
         .library(name: "SpikeTensor", targets: ["SpikeTensor"]),
         .library(name: "SpikeNeurons", targets: ["SpikeNeurons"]),
         .library(name: "SpikeNN", targets: ["SpikeNN"]),
+        .library(name: "SpikeLab", targets: ["SpikeLab"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries (Debian packages named in `providers`).
@@ -33,6 +35,13 @@ let package = Package(
         .target(
             name: "SpikeNN",
             dependencies: ["SpikeTensor"]),
+        // Manifests and their validation (later: runner, checkpoints, metrics, tables).
+        .target(
+            name: "SpikeLab",
+            dependencies: [
+                "SpikeTensor",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .executableTarget(
             name: "spikelab",
             dependencies: [
@@ -42,5 +51,6 @@ let package = Package(
         .testTarget(name: "SpikeTensorTests", dependencies: ["SpikeTensor"]),
         .testTarget(name: "SpikeNeuronsTests", dependencies: ["SpikeNeurons"]),
         .testTarget(name: "SpikeNNTests", dependencies: ["SpikeNN"]),
+        .testTarget(name: "SpikeLabTests", dependencies: ["SpikeLab"]),
     ]
 )
