@@ -871,3 +871,38 @@ struct ManifestErrorTests {
         }
     }
 }
+
+@Suite("Manifest combinations")
+struct ManifestCombinationTests {
+    @Test("every variant, mode, optimizer and schedule combination either loads or explains why not")
+    func everyCombinationResolvesOrErrs() throws {
+        var loaded = 0
+        for variant in ManifestSchema.variants {
+            for mode in ["direct", "convert", "ann"] {
+                for optimizer in ["sgd", "adam", "adamw"] {
+                    for schedule in ["constant", "cosine", "step", "multistep"] {
+                        let text = """
+                        name: combo
+                        data: {loader: cifar10, batch_size: 8}
+                        model: {arch: \(variant == "general_snn" ? "general_snn_cnn" : "resnet20")}
+                        neuron: {variant: \(variant), time_steps: \(["relu", "general_snn"].contains(variant) ? 1 : 4), order: \(variant.hasSuffix("_psn") ? "2" : "null")}
+                        training: {mode: \(mode), epochs: 10, optimizer: {kind: \(optimizer), lr: 0.1},
+                                   schedule: {kind: \(schedule), step_size: \(schedule == "step" ? "3" : "null"), milestones: \(schedule == "multistep" ? "[3, 6]" : "null")}}
+                        """
+                        do {
+                            let manifest = try Manifest.load(yaml: text, path: "combo.yaml")
+                            let again = try Manifest.load(yaml: manifest.resolvedYAML(), path: "combo.resolved.yaml")
+                            #expect(again.experiment == manifest.experiment)
+                            loaded += 1
+                        } catch {
+                            // Only the documented incompatibilities may refuse these.
+                            #expect(error.errors.allSatisfy { if case .incompatible = $0.problem { true } else { false } }, "\(error)")
+                        }
+                    }
+                }
+            }
+        }
+        // direct: 11 spiking variants; convert: if, lif, plif, spikepack; ann: relu — each with 3 optimizers × 4 schedules.
+        #expect(loaded == (11 + 4 + 1) * 12)
+    }
+}

@@ -130,7 +130,7 @@ public struct ManifestErrors: Error, Sendable, Equatable, CustomStringConvertibl
             case let .file(path, line, column)?:
                 return (fileOrder.firstIndex(of: path) ?? fileOrder.count, line, column)
             case let .argument(text)?: return (fileOrder.count + 1, argumentOrder.firstIndex(of: text) ?? argumentOrder.count, 0)
-            case .defaulted?, nil: return (fileOrder.count + 2, 0, 0)
+            case nil: return (fileOrder.count + 2, 0, 0)
             }
         }
         // Stable: errors at the same place keep the order they were found in.

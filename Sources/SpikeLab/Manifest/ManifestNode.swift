@@ -98,30 +98,23 @@ enum ManifestNodeReader {
     static func parse(_ text: String, file: String) throws(ManifestError) -> ManifestNode? {
         try parse(text) { mark in
             mark.map { .file(file, line: $0.line, column: $0.column) } ?? .file(file, line: 0, column: 0)
-        } onError: { error in
-            return error
         }
     }
 
-    /// Parses `text` with every part located at `location` (for `--set` values).
+    /// Parses `text` with every part located at `location` (for `--set` values, where positions
+    /// inside a one-line argument would not help).
     static func parse(_ text: String, at location: ManifestLocation) throws(ManifestError) -> ManifestNode? {
-        try parse(text) { _ in location } onError: { error in
-            // Positions inside a one-line argument are not useful; keep the parser's reason.
-            ManifestError(location, keyPath: error.keyPath, error.problem)
-        }
+        try parse(text) { _ in location }
     }
 
-    private static func parse(
-        _ text: String, locate: (Mark?) -> ManifestLocation,
-        onError: (ManifestError) -> ManifestError
-    ) throws(ManifestError) -> ManifestNode? {
+    private static func parse(_ text: String, locate: (Mark?) -> ManifestLocation) throws(ManifestError) -> ManifestNode? {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw onError(translate(error, locate: locate))
+            throw translate(error, locate: locate)
         } catch {
-            throw onError(ManifestError(locate(nil), .syntax("\(error)")))
+            throw ManifestError(locate(nil), .syntax("\(error)"))
         }
         guard let root else { return nil }
         return try convert(root, locate: locate)

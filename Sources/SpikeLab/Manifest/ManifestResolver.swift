@@ -39,8 +39,13 @@ final class ManifestResolver {
         // `extends` and `profiles` were consumed while reading files, but are allowed keys all the same.
         checkUnknownKeys(in: root, allowed: ManifestSchema.keys, path: "")
         var fields: [ManifestField] = []
+        var complete = true
         for key in Self.resolvedKeys {
-            if case let .value(value) = outcome(key.name) { fields.append(ManifestField(key.name, value)) }
+            switch outcome(key.name) {
+            case let .value(value): fields.append(ManifestField(key.name, value))
+            case .absent: break
+            case .invalid: complete = false
+            }
         }
         let lookup = self.lookup
         for rule in ManifestSchema.rules {
@@ -50,7 +55,12 @@ final class ManifestResolver {
                                             keyPath: path, .incompatible(violation.message)))
             }
         }
-        return errors.isEmpty ? .map(fields) : nil
+        if errors.isEmpty {
+            // A key is only invalid silently when something it depends on reported an error.
+            precondition(complete, "manifest resolution failed without an error: a default or condition in ManifestSchema depends on a key that does not apply")
+            return .map(fields)
+        }
+        return nil
     }
 
     /// Checks a profile's overrides for unknown keys and wrong values without requiring anything.
@@ -278,7 +288,7 @@ final class ManifestResolver {
                 return nil
             }
             let empty = ManifestNode(content: .map([]), location: node.location)
-            let options = spec.argument.flatMap { checkArgument(empty, $0, path: join(path, name)) } ?? .map([])
+            let options = spec.argument.flatMap { check(empty, $0, path: join(path, name)) } ?? .map([])
             return .map([ManifestField(name, options)])
         case let .map(entries) where entries.count == 1:
             let entry = entries[0]
@@ -289,16 +299,12 @@ final class ManifestResolver {
                 return nil
             }
             let value = entry.value.isNull ? ManifestNode(content: .map([]), location: entry.value.location) : entry.value
-            return checkArgument(value, argument, path: join(path, entry.key)).map { .map([ManifestField(entry.key, $0)]) }
+            return check(value, argument, path: join(path, entry.key)).map { .map([ManifestField(entry.key, $0)]) }
         default:
             errors.append(ManifestError(node.location, keyPath: path,
                                         .wrongType(found: node.kindDescription, expected: "a transform name or a one-key map like {random_crop: {size: 32, padding: 4}}")))
             return nil
         }
-    }
-
-    private func checkArgument(_ node: ManifestNode, _ type: ManifestType, path: String) -> ManifestValue? {
-        check(node, type, path: path)
     }
 
     /// The first alternative that accepts the value; otherwise the most telling error.
