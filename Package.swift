@@ -10,9 +10,11 @@ let package = Package(
         .library(name: "SpikeNeurons", targets: ["SpikeNeurons"]),
         .library(name: "SpikeNN", targets: ["SpikeNN"]),
         .library(name: "SpikeData", targets: ["SpikeData"]),
+        .library(name: "SpikeLab", targets: ["SpikeLab"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries (Debian packages named in `providers`).
@@ -44,9 +46,17 @@ let package = Package(
         .target(
             name: "SpikeData",
             dependencies: ["SpikeTensor", "CHDF5", "CZlib"]),
+        // Manifests, runner, checkpoints, metrics, tables, benchmarks.
+        .target(
+            name: "SpikeLab",
+            dependencies: [
+                "SpikeTensor", "SpikeNN", "CBLAS",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .executableTarget(
             name: "spikelab",
             dependencies: [
+                "SpikeLab",
                 "SpikeTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -54,5 +64,6 @@ let package = Package(
         .testTarget(name: "SpikeNeuronsTests", dependencies: ["SpikeNeurons"], exclude: ["Fixtures"]),
         .testTarget(name: "SpikeNNTests", dependencies: ["SpikeNN"]),
         .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData"], exclude: ["Fixtures"]),
+        .testTarget(name: "SpikeLabTests", dependencies: ["SpikeLab"]),
     ]
 )
