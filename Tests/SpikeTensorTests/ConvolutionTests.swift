@@ -82,7 +82,7 @@ struct ConvCase: CustomStringConvertible {
 }
 
 /// Largest |a − b| / max(1, |b|).
-func maxRelativeDifference(_ a: [Float], _ b: [Float]) -> Float {
+fileprivate func maxRelativeDifference(_ a: [Float], _ b: [Float]) -> Float {
     precondition(a.count == b.count, "compared arrays differ in length: \(a.count) vs \(b.count)")
     var worst: Float = 0
     for i in 0..<a.count { worst = max(worst, abs(a[i] - b[i]) / max(1, abs(b[i]))) }
