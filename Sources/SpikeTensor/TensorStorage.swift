@@ -26,10 +26,8 @@ public final class TensorStorage: @unchecked Sendable {
     /// Allocates `byteCount` bytes, zero-filled when `zeroed` is true.
     public init(byteCount: Int, zeroed: Bool = true) {
         precondition(byteCount >= 0, "negative storage size \(byteCount)")
-        var pointer: UnsafeMutableRawPointer?
         // At least one cache line so `base` is never null, even for empty tensors.
-        let rc = posix_memalign(&pointer, 64, max(byteCount, 64))
-        guard rc == 0, let pointer else {
+        guard let pointer = allocateTensorMemory(max(byteCount, 64)) else {
             fatalError("SpikeTensor: out of memory allocating \(byteCount) bytes")
         }
         if zeroed { memset(pointer, 0, max(byteCount, 64)) }
@@ -38,4 +36,19 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit { free(base) }
+}
+
+/// `bytes` of 64-byte-aligned memory (free with `free`); nil when out of memory.
+///
+/// Blocks of 4 MiB and more are 2 MiB-aligned and asked to use transparent huge pages: on
+/// Linux with THP in `madvise` mode, first-touching a fresh 33 MB activation otherwise
+/// costs ~8000 page faults (measured ~35 ms against ~2 ms with huge pages).
+func allocateTensorMemory(_ bytes: Int) -> UnsafeMutableRawPointer? {
+    let huge = bytes >= 4 << 20
+    var pointer: UnsafeMutableRawPointer?
+    guard posix_memalign(&pointer, huge ? 2 << 20 : 64, bytes) == 0, let pointer else { return nil }
+    #if os(Linux)
+    if huge { _ = madvise(pointer, bytes, MADV_HUGEPAGE) }
+    #endif
+    return pointer
 }
