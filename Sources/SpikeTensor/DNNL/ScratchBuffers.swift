@@ -26,8 +26,7 @@ final class ScratchBuffers: @unchecked Sendable {
             return entry.pointer
         }
         lock.unlock()
-        var pointer: UnsafeMutableRawPointer?
-        guard posix_memalign(&pointer, 64, max(bytes, 64)) == 0, let pointer else {
+        guard let pointer = allocateTensorMemory(max(bytes, 64)) else {
             fatalError("SpikeTensor: out of memory allocating a \(bytes)-byte oneDNN buffer")
         }
         return pointer
