@@ -199,22 +199,41 @@ struct ConvolutionTests {
         #expect(check.maxError < 5e-3, "\(check)")
     }
 
-    @Test("plain and library-chosen layouts give the same results")
-    func layoutsAgree() {
-        let cc = Self.cases[6]
-        let g = ConvolutionGeometry(
-            batch: cc.n, inChannels: cc.c, height: cc.h, width: cc.w, outChannels: cc.o, kernelHeight: cc.kh,
-            kernelWidth: cc.kw, strideHeight: 1, strideWidth: 1, paddingHeight: 1, paddingWidth: 1,
-            dilationHeight: 1, dilationWidth: 1, groups: 1)
-        let x = Self.random(cc.xShape, seed: 60), w = Self.random(cc.wShape, seed: 61)
-        var outputs: [[Float]] = []
-        for layout in [ConvolutionLayout.plain, .libraryChosen] {
-            let y = Tensor(shape: cc.yShape)
-            ConvolutionKernels.forward(g, x: x.rawPointer, weight: w.rawPointer, bias: nil, output: y.rawPointer,
-                                       layout: layout)
-            outputs.append(y.array)
+    @Test("every layout strategy and the flipped-forward backward-data match the direct loops")
+    func everyStrategyMatchesNaive() {
+        var cases = Self.cases
+        // Stride 1 with dilation and groups, where backward-data can run as a forward pass.
+        cases.append(ConvCase(n: 2, c: 6, h: 9, w: 8, o: 9, kh: 3, kw: 2, padding: (2, 1), dilation: (2, 1), groups: 3))
+        for (k, cc) in cases.enumerated() {
+            let g = ConvolutionGeometry(
+                batch: cc.n, inChannels: cc.c, height: cc.h, width: cc.w, outChannels: cc.o, kernelHeight: cc.kh,
+                kernelWidth: cc.kw, strideHeight: cc.stride.0, strideWidth: cc.stride.1, paddingHeight: cc.padding.0,
+                paddingWidth: cc.padding.1, dilationHeight: cc.dilation.0, dilationWidth: cc.dilation.1,
+                groups: cc.groups)
+            let x = Self.random(cc.xShape, seed: UInt64(10 * k + 1)), w = Self.random(cc.wShape, seed: UInt64(10 * k + 2))
+            let b = Self.random([cc.o], seed: UInt64(10 * k + 3)), gy = Self.random(cc.yShape, seed: UInt64(10 * k + 4))
+            let expectedY = cc.naiveForward(x.array, w.array, b.array)
+            let expectedGX = cc.naiveGradX(gy.array, w.array)
+            let (expectedGW, expectedGB) = cc.naiveGradWeight(x.array, gy.array)
+            for layout in [ConvolutionLayout.plain, .libraryChosen, .channelsLast] {
+                let y = Tensor(shape: cc.yShape), gx = Tensor(shape: cc.xShape)
+                let gw = Tensor(shape: cc.wShape), gb = Tensor(shape: [cc.o])
+                ConvolutionKernels.forward(g, x: x.rawPointer, weight: w.rawPointer, bias: b.rawPointer,
+                                           output: y.rawPointer, layout: layout)
+                #expect(maxRelativeDifference(y.array, expectedY) < 1e-4, "forward \(layout) \(cc)")
+                for viaForward in [false, true] {
+                    gx.floats.update(repeating: .nan)
+                    ConvolutionKernels.backwardData(g, gradOutput: gy.rawPointer, weight: w.rawPointer,
+                                                    gradX: gx.rawPointer, layout: layout, viaForward: viaForward)
+                    #expect(maxRelativeDifference(gx.array, expectedGX) < 1e-4,
+                            "backward-data \(layout) viaForward \(viaForward) \(cc)")
+                }
+                ConvolutionKernels.backwardWeights(g, x: x.rawPointer, gradOutput: gy.rawPointer,
+                                                   gradWeight: gw.rawPointer, gradBias: gb.rawPointer, layout: layout)
+                #expect(maxRelativeDifference(gw.array, expectedGW) < 1e-4, "backward-weights \(layout) \(cc)")
+                #expect(maxRelativeDifference(gb.array, expectedGB) < 1e-4, "bias gradient \(layout) \(cc)")
+            }
         }
-        #expect(maxRelativeDifference(outputs[0], outputs[1]) < 1e-5)
     }
 
     @Test("calls from several threads at once give the serial results")

@@ -23,6 +23,14 @@ struct DNNLBenchmarks {
         if ProcessInfo.processInfo.environment["SPIKELAB_CONV_BENCH_AUTO"] != nil {
             algorithms.append(("auto", dnnl_convolution_auto))
         }
+        let layoutsToMeasure: [ConvolutionLayout] = (ProcessInfo.processInfo.environment["SPIKELAB_CONV_BENCH_LAYOUTS"] ?? "plain,libraryChosen,channelsLast")
+            .split(separator: ",").map { name in
+                switch name {
+                case "plain": .plain
+                case "channelsLast": .channelsLast
+                default: .libraryChosen
+                }
+            }
         print("threads \(Threads.count), cores \(ProcessInfo.processInfo.activeProcessorCount), repeats \(repeats) (best and median)")
         for (label, g) in layers {
             var rng = PhiloxGenerator(seed: 1)
@@ -33,7 +41,7 @@ struct DNNLBenchmarks {
             let gy = Tensor.uniform(y.shape, low: -1, high: 1, rng: &rng)
             let gx = Tensor(shape: x.shape), gw = Tensor(shape: w.shape), gb = Tensor(shape: b.shape)
             for (algorithmName, algorithm) in algorithms {
-                for layout in [ConvolutionLayout.plain, .libraryChosen] {
+                for layout in layoutsToMeasure {
                     let passes: [(String, () -> Void)] = [
                         ("forward", {
                             ConvolutionKernels.forward(g, x: x.rawPointer, weight: w.rawPointer, bias: b.rawPointer,
@@ -42,6 +50,11 @@ struct DNNLBenchmarks {
                         ("backward-data", {
                             ConvolutionKernels.backwardData(g, gradOutput: gy.rawPointer, weight: w.rawPointer,
                                                             gradX: gx.rawPointer, layout: layout, algorithm: algorithm)
+                        }),
+                        ("backward-data via flipped forward", {
+                            ConvolutionKernels.backwardData(g, gradOutput: gy.rawPointer, weight: w.rawPointer,
+                                                            gradX: gx.rawPointer, layout: layout, algorithm: algorithm,
+                                                            viaForward: true)
                         }),
                         ("backward-weights", {
                             ConvolutionKernels.backwardWeights(g, x: x.rawPointer, gradOutput: gy.rawPointer,

@@ -8,6 +8,8 @@ enum ConvolutionLayout: Hashable, Sendable {
     /// `dnnl_format_tag_any`: oneDNN picks (blocked, e.g. nChw16c) and operands are
     /// reordered in and out.
     case libraryChosen
+    /// NHWC activations (reordered in and out) and weights as oneDNN picks.
+    case channelsLast
 }
 
 /// oneDNN convolution primitives for NCHW tensors with OIHW weights, cached per shape.
@@ -39,9 +41,24 @@ enum ConvolutionKernels {
     }
 
     /// gradX = ∂L/∂x from gradOutput and weight.
+    ///
+    /// With `viaForward`, stride-1 convolutions run it as the forward convolution of
+    /// gradOutput with the spatially flipped, channel-transposed weight (padding
+    /// dilation·(k − 1) − padding), so it gets the forward kernels.
     static func backwardData(_ g: ConvolutionGeometry, gradOutput: UnsafeMutableRawPointer,
                              weight: UnsafeMutableRawPointer, gradX: UnsafeMutableRawPointer,
-                             layout: ConvolutionLayout = defaultLayout, algorithm: dnnl_alg_kind_t = defaultAlgorithm) {
+                             layout: ConvolutionLayout = defaultLayout, algorithm: dnnl_alg_kind_t = defaultAlgorithm,
+                             viaForward: Bool = false) {
+        if viaForward, let flipped = g.flippedForBackwardData {
+            let bytes = g.outChannels * (g.inChannels / g.groups) * g.kernelHeight * g.kernelWidth * 4
+            let transposed = ScratchBuffers.shared.take(bytes)
+            defer { ScratchBuffers.shared.give(transposed, bytes: bytes) }
+            flipAndTranspose(g, weight: UnsafePointer(weight.assumingMemoryBound(to: Float.self)),
+                             into: transposed.assumingMemoryBound(to: Float.self))
+            forwardPlan(flipped, withBias: false, layout: layout, algorithm: algorithm)
+                .run([gradOutput, transposed, gradX])
+            return
+        }
         let hint = forwardPlan(g, withBias: false, layout: layout, algorithm: algorithm).primitive
         let key = Key(geometry: g, direction: .backwardData, withBias: false, layout: layout, algorithm: algorithm.rawValue)
         let plan = plans.value(for: key) {
@@ -115,6 +132,23 @@ enum ConvolutionKernels {
         }
     }
 
+    /// w'[g][c][o][kh−1−i][kw−1−j] = w[g][o][c][i][j]: the weight of the forward
+    /// convolution that computes the backward-data pass.
+    private static func flipAndTranspose(_ g: ConvolutionGeometry, weight: UnsafePointer<Float>,
+                                         into out: UnsafeMutablePointer<Float>) {
+        let og = g.outChannels / g.groups, cg = g.inChannels / g.groups
+        let (kh, kw) = (g.kernelHeight, g.kernelWidth), taps = kh * kw
+        for group in 0..<g.groups {
+            for o in 0..<og {
+                for c in 0..<cg {
+                    let src = weight + ((group * og + o) * cg + c) * taps
+                    let dst = out + ((group * cg + c) * og + o) * taps
+                    for t in 0..<taps { dst[taps - 1 - t] = src[t] }
+                }
+            }
+        }
+    }
+
     private struct Layouts {
         var src, weights, bias, dst: dnnl_memory_desc_t
     }
@@ -128,6 +162,7 @@ enum ConvolutionKernels {
         switch layout {
         case .plain: userLayouts(g)
         case .libraryChosen: layouts(g, data: dnnl_format_tag_any, weights: dnnl_format_tag_any)
+        case .channelsLast: layouts(g, data: dnnl_nhwc, weights: dnnl_format_tag_any)
         }
     }
 
