@@ -25,6 +25,9 @@ let package = Package(
         .systemLibrary(
             name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
         // The tensor engine: storage, autograd, kernels.
         .target(
             name: "SpikeTensor",
@@ -40,7 +43,7 @@ let package = Package(
         // Dataset readers and writers in their publishers' formats; the HDF5 wrapper.
         .target(
             name: "SpikeData",
-            dependencies: ["SpikeTensor", "CHDF5"]),
+            dependencies: ["SpikeTensor", "CHDF5", "CPNG"]),
         .executableTarget(
             name: "spikelab",
             dependencies: [
