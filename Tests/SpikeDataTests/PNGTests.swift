@@ -171,6 +171,15 @@ struct PNGTests {
         #expect(image.pixels == rows.flatMap { $0 })
     }
 
+    @Test("a 16-bit gray PNG assembled by hand scales to 8 bits (k × 257 reads as k)")
+    func handMadeSixteenBitFixture() throws {
+        let levels: [UInt16] = [0, 257, 128 * 257, 65535]
+        let scanlines: [UInt8] = [0] + levels.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        let bytes = HandMadePNG.file(width: 4, height: 1, bitDepth: 16, colorType: 0, filteredScanlines: scanlines)
+        let image = try PNGImage(decoding: bytes, name: "hand-16bit.png")
+        #expect(image.channels == 1 && image.pixels == [0, 1, 128, 255])
+    }
+
     @Test("an RGB PNG assembled by hand decodes to its samples")
     func handMadeRGBFixture() throws {
         let samples: [UInt8] = [255, 0, 0, 0, 255, 0, 0, 0, 255, 12, 34, 56]  // 2×2
