@@ -107,6 +107,9 @@ public struct PNGImage: Sendable, Equatable {
 
     /// Encodes the image to `path` (8-bit gray, gray + alpha, RGB or RGBA), replacing any file there.
     public func write(to path: String) throws(PNGError) {
+        // `pixels` is mutable: libpng would read past a shortened buffer.
+        precondition(pixels.count == width * height * channels,
+                     "\(pixels.count) samples do not fill \(width)×\(height)×\(channels)")
         try LibPNG.validateSize(width: width, height: height, bytesPerPixel: channels, path: path)
         let format: png_uint_32
         switch channels {

@@ -96,6 +96,9 @@ public struct PalettedPNGImage: Sendable, Equatable {
     /// Encodes the image to `path` as a palette PNG with exactly this palette, replacing any
     /// file there. Every index must name a palette entry.
     public func write(to path: String) throws(PNGError) {
+        // `indices` and `palette` are mutable: libpng would read past a shortened buffer.
+        precondition(indices.count == width * height, "\(indices.count) indices do not fill \(width)×\(height)")
+        precondition((1...256).contains(palette.count), "a PNG palette has 1 to 256 entries, got \(palette.count)")
         try LibPNG.validateSize(width: width, height: height, bytesPerPixel: 1, path: path)
         if let largest = indices.max(), Int(largest) >= palette.count {
             throw PNGError(file: path, operation: "writing",
