@@ -28,6 +28,9 @@ let package = Package(
             name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
         // The tensor engine: storage, autograd, kernels.
@@ -45,7 +48,7 @@ let package = Package(
         // Dataset readers and writers in their publishers' formats; the HDF5 wrapper.
         .target(
             name: "SpikeData",
-            dependencies: ["SpikeTensor", "CHDF5", "CZlib"]),
+            dependencies: ["SpikeTensor", "CHDF5", "CPNG", "CZlib"]),
         // Manifests, runner, checkpoints, metrics, tables, benchmarks.
         .target(
             name: "SpikeLab",
