@@ -113,12 +113,10 @@ public final class StoragePool: @unchecked Sendable {
                 peak = Swift.max(peak, live)
             }
         }
-        var pointer: UnsafeMutableRawPointer?
-        guard posix_memalign(&pointer, 64, size) == 0, let pointer else {
+        guard let pointer = allocateTensorMemory(size) else {
             // One retry after giving the cache back.
             trim()
-            var retry: UnsafeMutableRawPointer?
-            guard posix_memalign(&retry, 64, size) == 0, let retry else {
+            guard let retry = allocateTensorMemory(size) else {
                 fatalError("SpikeTensor: out of memory allocating \(byteCount) bytes")
             }
             return (retry, size)
@@ -150,4 +148,19 @@ public final class StoragePool: @unchecked Sendable {
         }
         for p in evicted { Foundation.free(p) }
     }
+}
+
+/// `bytes` of 64-byte-aligned memory (free with `free`); nil when out of memory.
+///
+/// Blocks of 4 MiB and more are 2 MiB-aligned and asked to use transparent huge pages: on
+/// Linux with THP in `madvise` mode, first-touching a fresh 33 MB activation otherwise
+/// costs ~8000 page faults (measured ~35 ms against ~2 ms with huge pages).
+func allocateTensorMemory(_ bytes: Int) -> UnsafeMutableRawPointer? {
+    let huge = bytes >= 4 << 20
+    var pointer: UnsafeMutableRawPointer?
+    guard posix_memalign(&pointer, huge ? 2 << 20 : 64, bytes) == 0, let pointer else { return nil }
+    #if os(Linux)
+    if huge { _ = madvise(pointer, bytes, MADV_HUGEPAGE) }
+    #endif
+    return pointer
 }

@@ -1,0 +1,186 @@
+import CDNNL
+import Foundation
+import Testing
+@testable import SpikeTensor
+
+/// Timing harnesses run by hand, not tests: they compare the convolution layout strategies on
+/// CIFAR-sized layers (GFLOP/s), and batch norm's own loops with oneDNN's primitive. Enable
+/// with SPIKELAB_CONV_BENCH=1 or SPIKELAB_NORM_BENCH=1, e.g.
+/// `SPIKELAB_CONV_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter DNNLBenchmarks`.
+@Suite("Convolution layout benchmark (manual)")
+struct DNNLBenchmarks {
+    static let enabled = ProcessInfo.processInfo.environment["SPIKELAB_CONV_BENCH"] != nil
+
+    @Test("prints GFLOP/s of forward, backward-data and backward-weights per layout",
+          .enabled(if: enabled))
+    func measure() {
+        let repeats = Int(ProcessInfo.processInfo.environment["SPIKELAB_CONV_BENCH_REPEATS"] ?? "") ?? 5
+        let layers: [(String, ConvolutionGeometry)] = [
+            ("64→64 32×32", geometry(batch: 128, channels: 64, size: 32)),
+            ("256→256 8×8", geometry(batch: 128, channels: 256, size: 8)),
+        ]
+        var algorithms: [(String, dnnl_alg_kind_t)] = [("direct", dnnl_convolution_direct)]
+        if ProcessInfo.processInfo.environment["SPIKELAB_CONV_BENCH_AUTO"] != nil {
+            algorithms.append(("auto", dnnl_convolution_auto))
+        }
+        let layoutsToMeasure: [ConvolutionLayout] = (ProcessInfo.processInfo.environment["SPIKELAB_CONV_BENCH_LAYOUTS"] ?? "plain,libraryChosen,channelsLast")
+            .split(separator: ",").map { name in
+                switch name {
+                case "plain": .plain
+                case "channelsLast": .channelsLast
+                default: .libraryChosen
+                }
+            }
+        print("threads \(Threads.count), cores \(ProcessInfo.processInfo.activeProcessorCount), repeats \(repeats) (best and median)")
+        for (label, g) in layers {
+            var rng = PhiloxGenerator(seed: 1)
+            let x = Tensor.uniform([g.batch, g.inChannels, g.height, g.width], low: -1, high: 1, rng: &rng)
+            let w = Tensor.uniform([g.outChannels, g.inChannels, 3, 3], low: -1, high: 1, rng: &rng)
+            let b = Tensor.uniform([g.outChannels], low: -1, high: 1, rng: &rng)
+            let y = Tensor(shape: [g.batch, g.outChannels, g.outHeight, g.outWidth])
+            let gy = Tensor.uniform(y.shape, low: -1, high: 1, rng: &rng)
+            let gx = Tensor(shape: x.shape), gw = Tensor(shape: w.shape), gb = Tensor(shape: b.shape)
+            for (algorithmName, algorithm) in algorithms {
+                for layout in layoutsToMeasure {
+                    let passes: [(String, () -> Void)] = [
+                        ("forward", {
+                            ConvolutionKernels.forward(g, x: x.rawPointer, weight: w.rawPointer, bias: b.rawPointer,
+                                                       output: y.rawPointer, layout: layout, algorithm: algorithm)
+                        }),
+                        ("backward-data", {
+                            ConvolutionKernels.backwardData(g, gradOutput: gy.rawPointer, weight: w.rawPointer,
+                                                            gradX: gx.rawPointer, layout: layout, algorithm: algorithm)
+                        }),
+                        ("backward-data via flipped forward", {
+                            ConvolutionKernels.backwardData(g, gradOutput: gy.rawPointer, weight: w.rawPointer,
+                                                            gradX: gx.rawPointer, layout: layout, algorithm: algorithm,
+                                                            viaForward: true)
+                        }),
+                        ("backward-weights", {
+                            ConvolutionKernels.backwardWeights(g, x: x.rawPointer, gradOutput: gy.rawPointer,
+                                                               gradWeight: gw.rawPointer, gradBias: gb.rawPointer,
+                                                               layout: layout, algorithm: algorithm)
+                        }),
+                    ]
+                    let plan = ConvolutionKernels.forwardPlan(g, withBias: true, layout: layout, algorithm: algorithm)
+                    for (pass, run) in passes {
+                        run()  // creates and caches the primitives
+                        var times: [Double] = []
+                        for _ in 0..<repeats {
+                            let start = DispatchTime.now().uptimeNanoseconds
+                            run()
+                            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                        }
+                        times.sort()
+                        let best = g.flops / times[0] / 1e9, median = g.flops / times[times.count / 2] / 1e9
+                        print(String(format: "%@ %@ %@ %@: %.1f ms best, %.1f GFLOP/s best, %.1f median",
+                                     label, "\(layout)", algorithmName, pass, times[0] * 1e3, best, median))
+                    }
+                    print("   forward implementation: \(plan.primitive.implementation); reorders: \(plan.slots.filter { $0.reorder != nil }.count)")
+                }
+            }
+        }
+    }
+
+    func geometry(batch: Int, channels: Int, size: Int) -> ConvolutionGeometry {
+        ConvolutionGeometry(batch: batch, inChannels: channels, height: size, width: size, outChannels: channels,
+                            kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, paddingHeight: 1,
+                            paddingWidth: 1, dilationHeight: 1, dilationWidth: 1, groups: 1)
+    }
+
+    @Test("prints batch norm and pooling times: own loops against oneDNN",
+          .enabled(if: ProcessInfo.processInfo.environment["SPIKELAB_NORM_BENCH"] != nil))
+    func measureNormalization() {
+        let shape = [128, 64, 32, 32], c = 64
+        var rng = PhiloxGenerator(seed: 2)
+        let x = Tensor.uniform(shape, low: -1, high: 3, rng: &rng)
+        let gy = Tensor.uniform(shape, low: -1, high: 1, rng: &rng)
+        let w = Tensor.ones([c], requiresGrad: true), b = Tensor.zeros([c], requiresGrad: true)
+        let megabytes = Double(x.count * 4) / 1e6
+        print("threads \(Threads.count); tensor \(shape) = \(Int(megabytes)) MB")
+        time("own batch norm forward (training)") {
+            _ = noGrad { batchNorm(x, weight: w, bias: b, runningMean: nil, runningVar: nil, training: true) }
+        }
+        let layout = ChannelLayout(batch: 128, channels: c, spatial: 1024)
+        let preallocated = Tensor(shape: shape)
+        var meanValues = [Float](repeating: 0, count: c), varianceValues = meanValues
+        time("   own statistics pass") {
+            BatchNormKernels.statistics(UnsafePointer(x.floats.baseAddress!), layout, mean: &meanValues, variance: &varianceValues)
+        }
+        time("   own affine pass into touched memory") {
+            BatchNormKernels.affine(UnsafePointer(x.floats.baseAddress!), layout, scale: meanValues, shift: varianceValues,
+                                    output: preallocated.floats.baseAddress!)
+        }
+        time("   fresh 33 MB tensor, written once") {
+            let t = Tensor(shape: shape, uninitialized: true)
+            withExtendedLifetime(t) { t.floats.update(repeating: 1) }
+        }
+        time("   fresh 33 MB block with MADV_HUGEPAGE, written once") {
+            var p: UnsafeMutableRawPointer?
+            posix_memalign(&p, 2 << 20, x.count * 4)
+            madvise(p, x.count * 4, 14)  // MADV_HUGEPAGE
+            p!.initializeMemory(as: Float.self, repeating: 1, count: x.count)
+            free(p)
+        }
+        time("   memcpy of 33 MB into touched memory") { preallocated.rawPointer.copyMemory(from: x.rawPointer, byteCount: x.count * 4) }
+        x.requiresGrad = true
+        let y = batchNorm(x, weight: w, bias: b, runningMean: nil, runningVar: nil, training: true)
+        let node = y.gradFn!
+        time("own batch norm backward (x, weight, bias)") { _ = node.backwardFunction!([gy]) }
+        x.requiresGrad = false
+
+        // oneDNN's batch normalisation on the same NCHW data.
+        let data = DNNL.memoryDescriptor(shape, dnnl_nchw), channel = DNNL.memoryDescriptor([c], dnnl_x)
+        let flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
+        var forwardDesc = dnnl_batch_normalization_desc_t()
+        var d = data
+        DNNL.check(dnnl_batch_normalization_forward_desc_init(&forwardDesc, dnnl_forward_training, &d, 1e-5, flags), "bn")
+        let forward = DNNLPrimitive(operation: forwardDesc, "bn forward")
+        var backwardDesc = dnnl_batch_normalization_desc_t()
+        var d2 = data
+        DNNL.check(dnnl_batch_normalization_backward_desc_init(&backwardDesc, dnnl_backward, &d, &d2, 1e-5, flags), "bn")
+        let backward = DNNLPrimitive(operation: backwardDesc, hint: forward, "bn backward")
+        print("   oneDNN implementations: \(forward.implementation), \(backward.implementation)")
+        let out = Tensor(shape: shape), gx = Tensor(shape: shape)
+        let mean = Tensor(shape: [c]), variance = Tensor(shape: [c]), gw = Tensor(shape: [c]), gb = Tensor(shape: [c])
+        time("oneDNN batch norm forward (training)") {
+            DNNL.withStream { stream in
+                forward.execute([(DNNL_ARG_SRC, data, x.rawPointer), (DNNL_ARG_DST, data, out.rawPointer),
+                                 (DNNL_ARG_SCALE, channel, w.rawPointer), (DNNL_ARG_SHIFT, channel, b.rawPointer),
+                                 (DNNL_ARG_MEAN, channel, mean.rawPointer), (DNNL_ARG_VARIANCE, channel, variance.rawPointer)],
+                                stream: stream)
+            }
+        }
+        time("oneDNN batch norm backward (x, weight, bias)") {
+            DNNL.withStream { stream in
+                backward.execute([(DNNL_ARG_SRC, data, x.rawPointer), (DNNL_ARG_DIFF_DST, data, gy.rawPointer),
+                                  (DNNL_ARG_MEAN, channel, mean.rawPointer), (DNNL_ARG_VARIANCE, channel, variance.rawPointer),
+                                  (DNNL_ARG_SCALE, channel, w.rawPointer), (DNNL_ARG_SHIFT, channel, b.rawPointer), (DNNL_ARG_DIFF_SRC, data, gx.rawPointer),
+                                  (DNNL_ARG_DIFF_SCALE, channel, gw.rawPointer), (DNNL_ARG_DIFF_SHIFT, channel, gb.rawPointer)],
+                                 stream: stream)
+            }
+        }
+        time("max pool 2×2 forward (inference)") { _ = noGrad { maxPool2d(x, kernel: (2, 2)) } }
+        x.requiresGrad = true
+        time("max pool 2×2 forward (training)") { _ = maxPool2d(x, kernel: (2, 2)) }
+        let pooled = maxPool2d(x, kernel: (2, 2))
+        let poolNode = pooled.gradFn!, gp = Tensor.ones(pooled.shape)
+        time("max pool 2×2 backward") { _ = poolNode.backwardFunction!([gp]) }
+        time("avg pool 2×2 forward (training)") { _ = avgPool2d(x, kernel: (2, 2)) }
+        x.requiresGrad = false
+        time("avg pool 2×2 forward (inference)") { _ = noGrad { avgPool2d(x, kernel: (2, 2)) } }
+        time("adaptive avg pool to 1×1") { _ = noGrad { adaptiveAvgPool2d(x, outputSize: (1, 1)) } }
+    }
+
+    func time(_ label: String, repeats: Int = 7, _ body: () -> Void) {
+        body()
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        times.sort()
+        print(String(format: "%@: %.2f ms best, %.2f ms median", label, times[0], times[times.count / 2]))
+    }
+}
