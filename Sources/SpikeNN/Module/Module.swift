@@ -28,9 +28,10 @@ public typealias NamedTensor = (name: String, tensor: Tensor)
 ///
 /// Cost: the tree is reflected on demand, on each call to `namedParameters()`, `stateDict()`,
 /// `train()` and the like — nothing is cached, so a module may swap a child (ANN-to-SNN
-/// conversion does) and be seen correctly at once. One walk costs a few microseconds per
-/// module; optimizers capture the parameter list once, so nothing reflects per step except
-/// `zeroGrad()`.
+/// conversion does) and be seen correctly at once. A walk costs about 30 µs per module
+/// (Mirror resolves every stored property's type each time): 0.75 ms for VGGSmall's 25
+/// modules. Optimizers capture the parameter list once; per step only `Module.zeroGrad()`
+/// walks the tree, and `Optimizer.zeroGrad()` does not.
 ///
 /// Modules must not implement `CustomReflectable`, which would hide their stored properties.
 open class Module {
