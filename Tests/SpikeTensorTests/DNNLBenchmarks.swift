@@ -14,24 +14,19 @@ struct DNNLBenchmarks {
     @Test("prints GFLOP/s of forward, backward-data and backward-weights per layout",
           .enabled(if: enabled))
     func measure() {
-        let repeats = Int(ProcessInfo.processInfo.environment["SPIKELAB_CONV_BENCH_REPEATS"] ?? "") ?? 5
-        let layers: [(String, ConvolutionGeometry)] = [
-            ("64→64 32×32", geometry(batch: 128, channels: 64, size: 32)),
-            ("256→256 8×8", geometry(batch: 128, channels: 256, size: 8)),
-        ]
-        var algorithms: [(String, dnnl_alg_kind_t)] = [("direct", dnnl_convolution_direct)]
-        if ProcessInfo.processInfo.environment["SPIKELAB_CONV_BENCH_AUTO"] != nil {
-            algorithms.append(("auto", dnnl_convolution_auto))
-        }
-        let layoutsToMeasure: [ConvolutionLayout] = (ProcessInfo.processInfo.environment["SPIKELAB_CONV_BENCH_LAYOUTS"] ?? "plain,libraryChosen,channelsLast")
-            .split(separator: ",").map { name in
-                switch name {
-                case "plain": .plain
-                case "channelsLast": .channelsLast
-                default: .libraryChosen
-                }
+        let environment = ProcessInfo.processInfo.environment
+        let repeats = Int(environment["SPIKELAB_CONV_BENCH_REPEATS"] ?? "") ?? 5
+        // Channels×size pairs, e.g. SPIKELAB_CONV_BENCH_LAYERS=64x32,128x16 (3×3, padding 1, batch 128).
+        let layers: [(String, ConvolutionGeometry)] = (environment["SPIKELAB_CONV_BENCH_LAYERS"] ?? "64x32,256x8")
+            .split(separator: ",").map { spec in
+                let parts = spec.split(separator: "x").map { Int($0)! }
+                return ("\(parts[0])→\(parts[0]) \(parts[1])×\(parts[1])",
+                        geometry(batch: 128, channels: parts[0], size: parts[1]))
             }
-        print("threads \(Threads.count), cores \(ProcessInfo.processInfo.activeProcessorCount), repeats \(repeats) (best and median)")
+        // Plain NCHW is far slower (its backward-weights takes over a second), so opt in.
+        var layouts: [(String, ConvolutionLayout)] = [("blocked", .libraryChosen), ("nhwc", .channelsLast)]
+        if environment["SPIKELAB_CONV_BENCH_PLAIN"] != nil { layouts.insert(("plain", .plain), at: 0) }
+        print("threads \(Threads.count), cores \(ProcessInfo.processInfo.activeProcessorCount); best and median of \(repeats), candidates interleaved")
         for (label, g) in layers {
             var rng = PhiloxGenerator(seed: 1)
             let x = Tensor.uniform([g.batch, g.inChannels, g.height, g.width], low: -1, high: 1, rng: &rng)
@@ -40,43 +35,62 @@ struct DNNLBenchmarks {
             let y = Tensor(shape: [g.batch, g.outChannels, g.outHeight, g.outWidth])
             let gy = Tensor.uniform(y.shape, low: -1, high: 1, rng: &rng)
             let gx = Tensor(shape: x.shape), gw = Tensor(shape: w.shape), gb = Tensor(shape: b.shape)
-            for (algorithmName, algorithm) in algorithms {
-                for layout in layoutsToMeasure {
-                    let passes: [(String, () -> Void)] = [
-                        ("forward", {
-                            ConvolutionKernels.forward(g, x: x.rawPointer, weight: w.rawPointer, bias: b.rawPointer,
-                                                       output: y.rawPointer, layout: layout, algorithm: algorithm)
-                        }),
-                        ("backward-data", {
-                            ConvolutionKernels.backwardData(g, gradOutput: gy.rawPointer, weight: w.rawPointer,
-                                                            gradX: gx.rawPointer, layout: layout, algorithm: algorithm)
-                        }),
-                        ("backward-data via flipped forward", {
-                            ConvolutionKernels.backwardData(g, gradOutput: gy.rawPointer, weight: w.rawPointer,
-                                                            gradX: gx.rawPointer, layout: layout, algorithm: algorithm,
-                                                            viaForward: true)
-                        }),
-                        ("backward-weights", {
-                            ConvolutionKernels.backwardWeights(g, x: x.rawPointer, gradOutput: gy.rawPointer,
-                                                               gradWeight: gw.rawPointer, gradBias: gb.rawPointer,
-                                                               layout: layout, algorithm: algorithm)
-                        }),
-                    ]
-                    let plan = ConvolutionKernels.forwardPlan(g, withBias: true, layout: layout, algorithm: algorithm)
-                    for (pass, run) in passes {
-                        run()  // creates and caches the primitives
-                        var times: [Double] = []
-                        for _ in 0..<repeats {
-                            let start = DispatchTime.now().uptimeNanoseconds
-                            run()
-                            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-                        }
-                        times.sort()
-                        let best = g.flops / times[0] / 1e9, median = g.flops / times[times.count / 2] / 1e9
-                        print(String(format: "%@ %@ %@ %@: %.1f ms best, %.1f GFLOP/s best, %.1f median",
-                                     label, "\(layout)", algorithmName, pass, times[0] * 1e3, best, median))
+            // The public API as a user calls it: fresh output and gradient tensors each time.
+            let xForData = x.detached(), wForWeights = w.detached(), bForWeights = b.detached()
+            xForData.requiresGrad = true
+            wForWeights.requiresGrad = true
+            bForWeights.requiresGrad = true
+            let yForData = conv2d(xForData, weight: w, bias: b, padding: (1, 1))
+            let yForWeights = conv2d(x, weight: wForWeights, bias: bForWeights, padding: (1, 1))
+            var passes: [(String, [(String, () -> Void)])] = [
+                ("forward", [("API", { _ = noGrad { conv2d(x, weight: w, bias: b, padding: (1, 1)) } })]),
+                ("backward-data", [("API", { _ = yForData.gradFn!.backwardFunction!([gy]) })]),
+                ("backward-weights+bias", [("API", { _ = yForWeights.gradFn!.backwardFunction!([gy]) })]),
+            ]
+            for (name, layout) in layouts {
+                passes[0].1.append((name, {
+                    ConvolutionKernels.forward(g, x: x.rawPointer, weight: w.rawPointer, bias: b.rawPointer,
+                                               output: y.rawPointer, layout: layout)
+                }))
+                passes[1].1.append((name, {
+                    ConvolutionKernels.backwardData(g, gradOutput: gy.rawPointer, weight: w.rawPointer,
+                                                    gradX: gx.rawPointer, layout: layout)
+                }))
+                passes[2].1.append((name, {
+                    ConvolutionKernels.backwardWeights(g, x: x.rawPointer, gradOutput: gy.rawPointer,
+                                                       gradWeight: gw.rawPointer, gradBias: gb.rawPointer, layout: layout)
+                }))
+            }
+            if environment["SPIKELAB_CONV_BENCH_AUTO"] != nil {
+                // dnnl_convolution_auto may pick Winograd (different rounding than PyTorch's direct).
+                passes[0].1.append(("blocked auto", {
+                    ConvolutionKernels.forward(g, x: x.rawPointer, weight: w.rawPointer, bias: b.rawPointer,
+                                               output: y.rawPointer, algorithm: dnnl_convolution_auto)
+                }))
+                passes[1].1.append(("blocked auto", {
+                    ConvolutionKernels.backwardData(g, gradOutput: gy.rawPointer, weight: w.rawPointer,
+                                                    gradX: gx.rawPointer, algorithm: dnnl_convolution_auto)
+                }))
+                passes[2].1.append(("blocked auto", {
+                    ConvolutionKernels.backwardWeights(g, x: x.rawPointer, gradOutput: gy.rawPointer, gradWeight: gw.rawPointer,
+                                                       gradBias: gb.rawPointer, algorithm: dnnl_convolution_auto)
+                }))
+            }
+            for (pass, candidates) in passes {
+                for (_, run) in candidates { run() }  // creates and caches the primitives
+                var times = [[Double]](repeating: [], count: candidates.count)
+                for _ in 0..<repeats {
+                    for (k, candidate) in candidates.enumerated() {
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        candidate.1()
+                        times[k].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
                     }
-                    print("   forward implementation: \(plan.primitive.implementation); reorders: \(plan.slots.filter { $0.reorder != nil }.count)")
+                }
+                for (k, candidate) in candidates.enumerated() {
+                    let sorted = times[k].sorted()
+                    print(String(format: "%@ %@ %@: %.1f ms best, %.1f GFLOP/s best, %.1f median", label, pass,
+                                 candidate.0, sorted[0] * 1e3, g.flops / sorted[0] / 1e9,
+                                 g.flops / sorted[sorted.count / 2] / 1e9))
                 }
             }
         }

@@ -107,74 +107,110 @@ struct ChannelLayout {
     var count: Int { batch * channels * spatial }
 }
 
-/// Vectorised per-channel passes of batch normalisation. Each channel is handled by one
-/// thread from start to end, so results do not depend on the thread count.
+/// Vectorised passes of batch normalisation. Every pass walks the tensor in memory order,
+/// one [spatial] row per (n, c), split into contiguous chunks of rows across threads, so
+/// each thread streams through memory (walking one channel at a time jumps C·S floats
+/// between rows, which measured ~2× slower). Per-channel sums are kept per chunk and
+/// combined in chunk order: the same thread count gives the same bytes.
 enum BatchNormKernels {
-    /// Channels per parallel chunk: enough elements per chunk to be worth a thread.
+    /// Rows per chunk: enough elements per chunk to be worth a thread.
     @inline(__always)
-    static func minChannels(_ layout: ChannelLayout) -> Int {
-        max(1, (1 << 15) / max(1, layout.batch * layout.spatial))
+    static func minRows(_ layout: ChannelLayout) -> Int { max(1, (1 << 15) / max(1, layout.spatial)) }
+
+    /// Runs `body(chunk, rows)` over the chunks of rows in parallel; returns the chunk count.
+    @inline(__always)
+    static func forEachChunk(_ layout: ChannelLayout, _ body: (Int, Range<Int>) -> Void) -> Int {
+        let rows = layout.batch * layout.channels
+        let chunks = chunkCount(rows, minChunk: minRows(layout))
+        // Each chunk writes only its own slice of the partial sums.
+        withoutActuallyEscaping(body) { escapable in
+            let shared = unsafeBitCast(escapable, to: (@Sendable (Int, Range<Int>) -> Void).self)
+            if chunks == 1 {
+                shared(0, 0..<rows)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    shared(c, chunkRange(c, of: chunks, count: rows))
+                }
+            }
+        }
+        return chunks
+    }
+
+    /// Σ(x − k) and Σ(x − k)² over `count` contiguous values, in Float over at most 4096
+    /// values at a time and in Double beyond.
+    @inline(__always)
+    static func shiftedSums(_ p: UnsafePointer<Float>, count: Int, shift k: Float) -> (Double, Double) {
+        let kv = SIMD8<Float>(repeating: k), raw = UnsafeRawPointer(p)
+        var sum = 0.0, squares = 0.0
+        var start = 0
+        while start < count {
+            let end = min(count, start + 4096)
+            var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), q0 = SIMD8<Float>(), q1 = SIMD8<Float>()
+            var i = start
+            while i + 16 <= end {
+                let v0 = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - kv
+                let v1 = raw.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self) - kv
+                s0 += v0; s1 += v1
+                q0 += v0 * v0; q1 += v1 * v1
+                i += 16
+            }
+            var partSum = (s0 + s1).sum(), partSquares = (q0 + q1).sum()
+            while i < end {
+                let v = p[i] - k
+                partSum += v; partSquares += v * v
+                i += 1
+            }
+            sum += Double(partSum); squares += Double(partSquares)
+            start = end
+        }
+        return (sum, squares)
     }
 
     /// Batch mean and biased variance per channel.
     ///
-    /// One pass of sums of (x − k) and (x − k)² with k the channel's first value: the shift
-    /// keeps the sum of squares from cancelling when |mean| ≫ σ. Rows accumulate in Float
-    /// over at most 4096 values, then in Double.
+    /// Sums of (x − k) and (x − k)² with k the channel's first value: the shift keeps the
+    /// sum of squares from cancelling when |mean| ≫ σ.
     static func statistics(_ x: UnsafePointer<Float>, _ layout: ChannelLayout,
                            mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>) {
-        let (n, c, s) = (layout.batch, layout.channels, layout.spatial)
-        parallelChunks(c, minChunk: minChannels(layout)) { channels in
-            for ch in channels {
-                let k = x[ch * s]
-                let kv = SIMD8<Float>(repeating: k)
-                var sum = 0.0, sumSquares = 0.0
-                for b in 0..<n {
-                    let row = UnsafeRawPointer(x + (b * c + ch) * s)
-                    var start = 0
-                    while start < s {
-                        let end = min(s, start + 4096)
-                        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), q0 = SIMD8<Float>(), q1 = SIMD8<Float>()
-                        var i = start
-                        while i + 16 <= end {
-                            let v0 = row.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - kv
-                            let v1 = row.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self) - kv
-                            s0 += v0; s1 += v1
-                            q0 += v0 * v0; q1 += v1 * v1
-                            i += 16
-                        }
-                        var partSum = (s0 + s1).sum(), partSquares = (q0 + q1).sum()
-                        let p = row.assumingMemoryBound(to: Float.self)
-                        while i < end {
-                            let v = p[i] - k
-                            partSum += v; partSquares += v * v
-                            i += 1
-                        }
-                        sum += Double(partSum); sumSquares += Double(partSquares)
-                        start = end
-                    }
+        let (c, s) = (layout.channels, layout.spatial)
+        let maxChunks = chunkCount(layout.batch * c, minChunk: minRows(layout))
+        var partials = [Double](repeating: 0, count: maxChunks * c * 2)
+        let chunks = partials.withUnsafeMutableBufferPointer { buffer in
+            let partial = buffer.baseAddress!
+            return forEachChunk(layout) { chunk, rows in
+                let sums = partial + chunk * c * 2
+                for row in rows {
+                    let ch = row % c
+                    let (sum, squares) = shiftedSums(x + row * s, count: s, shift: x[ch * s])
+                    sums[2 * ch] += sum
+                    sums[2 * ch + 1] += squares
                 }
-                let count = Double(n * s)
-                let shiftedMean = sum / count
-                mean[ch] = Float(Double(k) + shiftedMean)
-                variance[ch] = Float(max(0, sumSquares / count - shiftedMean * shiftedMean))
             }
+        }
+        let count = Double(layout.batch * s)
+        for ch in 0..<c {
+            var sum = 0.0, squares = 0.0
+            for chunk in 0..<chunks {
+                sum += partials[(chunk * c + ch) * 2]
+                squares += partials[(chunk * c + ch) * 2 + 1]
+            }
+            let shiftedMean = sum / count
+            mean[ch] = Float(Double(x[ch * s]) + shiftedMean)
+            variance[ch] = Float(max(0, squares / count - shiftedMean * shiftedMean))
         }
     }
 
     /// output = x·scale[c] + shift[c].
     static func affine(_ x: UnsafePointer<Float>, _ layout: ChannelLayout, scale: [Float], shift: [Float],
                        output: UnsafeMutablePointer<Float>) {
-        let (n, c, s) = (layout.batch, layout.channels, layout.spatial)
+        let (c, s) = (layout.channels, layout.spatial)
         scale.withUnsafeBufferPointer { scaleBuffer in
             shift.withUnsafeBufferPointer { shiftBuffer in
                 let scales = scaleBuffer.baseAddress!, shifts = shiftBuffer.baseAddress!
-                parallelChunks(c, minChunk: minChannels(layout)) { channels in
-                    for ch in channels {
-                        for b in 0..<n {
-                            let offset = (b * c + ch) * s
-                            multiplyAdd(x + offset, by: scales[ch], plus: shifts[ch], into: output + offset, count: s)
-                        }
+                parallelChunks(layout.batch * c, minChunk: minRows(layout)) { rows in
+                    for row in rows {
+                        let ch = row % c
+                        multiplyAdd(x + row * s, by: scales[ch], plus: shifts[ch], into: output + row * s, count: s)
                     }
                 }
             }
@@ -185,74 +221,91 @@ enum BatchNormKernels {
     static func gradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ layout: ChannelLayout,
                              mean: [Float], sumGrad: UnsafeMutablePointer<Float>,
                              sumGradCentered: UnsafeMutablePointer<Float>) {
-        let (n, c, s) = (layout.batch, layout.channels, layout.spatial)
-        mean.withUnsafeBufferPointer { meanBuffer in
-            let means = meanBuffer.baseAddress!
-            parallelChunks(c, minChunk: minChannels(layout)) { channels in
-                for ch in channels {
-                    let mu = means[ch], muv = SIMD8<Float>(repeating: mu)
-                    var sg = 0.0, sgx = 0.0
-                    for b in 0..<n {
-                        let offset = (b * c + ch) * s
-                        let gr = UnsafeRawPointer(g + offset), xr = UnsafeRawPointer(x + offset)
-                        var start = 0
-                        while start < s {
-                            let end = min(s, start + 4096)
-                            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), p0 = SIMD8<Float>(), p1 = SIMD8<Float>()
-                            var i = start
-                            while i + 16 <= end {
-                                let g0 = gr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                                let g1 = gr.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
-                                let x0 = xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - muv
-                                let x1 = xr.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self) - muv
-                                a0 += g0; a1 += g1
-                                p0 += g0 * x0; p1 += g1 * x1
-                                i += 16
-                            }
-                            var partG = (a0 + a1).sum(), partGX = (p0 + p1).sum()
-                            while i < end {
-                                let gv = g[offset + i]
-                                partG += gv; partGX += gv * (x[offset + i] - mu)
-                                i += 1
-                            }
-                            sg += Double(partG); sgx += Double(partGX)
-                            start = end
-                        }
+        let (c, s) = (layout.channels, layout.spatial)
+        let maxChunks = chunkCount(layout.batch * c, minChunk: minRows(layout))
+        var partials = [Double](repeating: 0, count: maxChunks * c * 2)
+        let chunks = mean.withUnsafeBufferPointer { meanBuffer in
+            partials.withUnsafeMutableBufferPointer { buffer in
+                let means = meanBuffer.baseAddress!, partial = buffer.baseAddress!
+                return forEachChunk(layout) { chunk, rows in
+                    let sums = partial + chunk * c * 2
+                    for row in rows {
+                        let ch = row % c
+                        let (sg, sgx) = gradientRowSums(g + row * s, x + row * s, count: s, mean: means[ch])
+                        sums[2 * ch] += sg
+                        sums[2 * ch + 1] += sgx
                     }
-                    sumGrad[ch] = Float(sg)
-                    sumGradCentered[ch] = Float(sgx)
                 }
             }
         }
+        for ch in 0..<c {
+            var sg = 0.0, sgx = 0.0
+            for chunk in 0..<chunks {
+                sg += partials[(chunk * c + ch) * 2]
+                sgx += partials[(chunk * c + ch) * 2 + 1]
+            }
+            sumGrad[ch] = Float(sg)
+            sumGradCentered[ch] = Float(sgx)
+        }
+    }
+
+    /// Σg and Σg·(x − mean) over `count` contiguous values (Float within 4096, then Double).
+    @inline(__always)
+    static func gradientRowSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int,
+                                mean mu: Float) -> (Double, Double) {
+        let muv = SIMD8<Float>(repeating: mu)
+        let gr = UnsafeRawPointer(g), xr = UnsafeRawPointer(x)
+        var sg = 0.0, sgx = 0.0
+        var start = 0
+        while start < count {
+            let end = min(count, start + 4096)
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), p0 = SIMD8<Float>(), p1 = SIMD8<Float>()
+            var i = start
+            while i + 16 <= end {
+                let g0 = gr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                let g1 = gr.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
+                let x0 = xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - muv
+                let x1 = xr.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self) - muv
+                a0 += g0; a1 += g1
+                p0 += g0 * x0; p1 += g1 * x1
+                i += 16
+            }
+            var partG = (a0 + a1).sum(), partGX = (p0 + p1).sum()
+            while i < end {
+                partG += g[i]; partGX += g[i] * (x[i] - mu)
+                i += 1
+            }
+            sg += Double(partG); sgx += Double(partGX)
+            start = end
+        }
+        return (sg, sgx)
     }
 
     /// output = a[c]·g + b[c]·x + d[c].
     static func inputGradient(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ layout: ChannelLayout,
                               a: [Float], b: [Float], d: [Float], output: UnsafeMutablePointer<Float>) {
-        let (n, c, s) = (layout.batch, layout.channels, layout.spatial)
+        let (c, s) = (layout.channels, layout.spatial)
         a.withUnsafeBufferPointer { ab in
             b.withUnsafeBufferPointer { bb in
                 d.withUnsafeBufferPointer { db in
                     let aa = ab.baseAddress!, bbp = bb.baseAddress!, dd = db.baseAddress!
-                    parallelChunks(c, minChunk: minChannels(layout)) { channels in
-                        for ch in channels {
+                    parallelChunks(layout.batch * c, minChunk: minRows(layout)) { rows in
+                        for row in rows {
+                            let ch = row % c, offset = row * s
                             let av = SIMD8<Float>(repeating: aa[ch]), bv = SIMD8<Float>(repeating: bbp[ch])
                             let dv = SIMD8<Float>(repeating: dd[ch])
-                            for batchIndex in 0..<n {
-                                let offset = (batchIndex * c + ch) * s
-                                let gr = UnsafeRawPointer(g + offset), xr = UnsafeRawPointer(x + offset)
-                                let out = UnsafeMutableRawPointer(output + offset)
-                                var i = 0
-                                while i + 8 <= s {
-                                    let gv = gr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                                    let xv = xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                                    out.storeBytes(of: av * gv + bv * xv + dv, toByteOffset: i * 4, as: SIMD8<Float>.self)
-                                    i += 8
-                                }
-                                while i < s {
-                                    output[offset + i] = aa[ch] * g[offset + i] + bbp[ch] * x[offset + i] + dd[ch]
-                                    i += 1
-                                }
+                            let gr = UnsafeRawPointer(g + offset), xr = UnsafeRawPointer(x + offset)
+                            let out = UnsafeMutableRawPointer(output + offset)
+                            var i = 0
+                            while i + 8 <= s {
+                                let gv = gr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                                let xv = xr.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                                out.storeBytes(of: av * gv + bv * xv + dv, toByteOffset: i * 4, as: SIMD8<Float>.self)
+                                i += 8
+                            }
+                            while i < s {
+                                output[offset + i] = aa[ch] * g[offset + i] + bbp[ch] * x[offset + i] + dd[ch]
+                                i += 1
                             }
                         }
                     }

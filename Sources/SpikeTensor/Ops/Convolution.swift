@@ -121,19 +121,6 @@ struct ConvolutionGeometry: Hashable {
         2 * Double(batch * outChannels * outHeight * outWidth) * Double(inChannels / groups * kernelHeight * kernelWidth)
     }
 
-    /// The forward convolution whose output is this one's input gradient, for stride 1
-    /// (nil otherwise, or when the padding exceeds the dilated kernel's reach).
-    var flippedForBackwardData: ConvolutionGeometry? {
-        let padH = dilationHeight * (kernelHeight - 1) - paddingHeight
-        let padW = dilationWidth * (kernelWidth - 1) - paddingWidth
-        guard strideHeight == 1, strideWidth == 1, padH >= 0, padW >= 0 else { return nil }
-        return ConvolutionGeometry(
-            batch: batch, inChannels: outChannels, height: outHeight, width: outWidth, outChannels: inChannels,
-            kernelHeight: kernelHeight, kernelWidth: kernelWidth, strideHeight: 1, strideWidth: 1,
-            paddingHeight: padH, paddingWidth: padW, dilationHeight: dilationHeight, dilationWidth: dilationWidth,
-            groups: groups)
-    }
-
     func validate(op: String, weightShape: [Int], expectedWeightShape: [Int], bias: Tensor?) {
         precondition(groups >= 1, "\(op): groups must be at least 1, got \(groups)")
         precondition(inChannels % groups == 0 && outChannels % groups == 0,

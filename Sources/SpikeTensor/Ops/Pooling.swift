@@ -64,7 +64,12 @@ public func adaptiveAvgPool2d(_ x: Tensor, outputSize: (Int, Int)) -> Tensor {
                 for j in 0..<ow {
                     let (c0, c1) = columns[j]
                     var total: Float = 0
-                    for r in r0..<r1 { for c in c0..<c1 { total += input[r * w + c] } }
+                    if c0 == 0 && c1 == w {
+                        // Full-width bins (global pooling) are one contiguous run.
+                        total = sumOfRow(input + r0 * w, count: (r1 - r0) * w)
+                    } else {
+                        for r in r0..<r1 { total += sumOfRow(input + r * w + c0, count: c1 - c0) }
+                    }
                     out[i * ow + j] = total / Float((r1 - r0) * (c1 - c0))
                 }
             }
