@@ -44,7 +44,7 @@ let package = Package(
         // Layers, architectures, losses, optimizers, schedules.
         .target(
             name: "SpikeNN",
-            dependencies: ["SpikeTensor"]),
+            dependencies: ["SpikeTensor", "SpikeNeurons"]),
         // Dataset readers and writers in their publishers' formats; the HDF5 wrapper.
         .target(
             name: "SpikeData",
@@ -65,7 +65,7 @@ let package = Package(
             ]),
         .testTarget(name: "SpikeTensorTests", dependencies: ["SpikeTensor"]),
         .testTarget(name: "SpikeNeuronsTests", dependencies: ["SpikeNeurons"], exclude: ["Fixtures"]),
-        .testTarget(name: "SpikeNNTests", dependencies: ["SpikeNN"]),
+        .testTarget(name: "SpikeNNTests", dependencies: ["SpikeNN", "SpikeNeurons"]),
         .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData"], exclude: ["Fixtures"]),
         .testTarget(name: "SpikeLabTests", dependencies: ["SpikeLab"]),
     ]

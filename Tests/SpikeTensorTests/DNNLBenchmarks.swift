@@ -61,6 +61,21 @@ struct DNNLBenchmarks {
                                                        gradWeight: gw.rawPointer, gradBias: gb.rawPointer, layout: layout)
                 }))
             }
+            if environment["SPIKELAB_CONV_BENCH_AUTO"] != nil {
+                // dnnl_convolution_auto may pick Winograd (different rounding than PyTorch's direct).
+                passes[0].1.append(("blocked auto", {
+                    ConvolutionKernels.forward(g, x: x.rawPointer, weight: w.rawPointer, bias: b.rawPointer,
+                                               output: y.rawPointer, algorithm: dnnl_convolution_auto)
+                }))
+                passes[1].1.append(("blocked auto", {
+                    ConvolutionKernels.backwardData(g, gradOutput: gy.rawPointer, weight: w.rawPointer,
+                                                    gradX: gx.rawPointer, algorithm: dnnl_convolution_auto)
+                }))
+                passes[2].1.append(("blocked auto", {
+                    ConvolutionKernels.backwardWeights(g, x: x.rawPointer, gradOutput: gy.rawPointer, gradWeight: gw.rawPointer,
+                                                       gradBias: gb.rawPointer, algorithm: dnnl_convolution_auto)
+                }))
+            }
             for (pass, candidates) in passes {
                 for (_, run) in candidates { run() }  // creates and caches the primitives
                 var times = [[Double]](repeating: [], count: candidates.count)

@@ -15,7 +15,7 @@ enum ConvolutionLayout: Hashable, Sendable {
 /// oneDNN convolution primitives for NCHW tensors with OIHW weights, cached per shape.
 enum ConvolutionKernels {
     /// The layout strategy the ops use. Blocked layouts chosen by oneDNN (nChw16c) ran
-    /// 1.3–9× faster than plain NCHW on CIFAR-sized layers, and NHWC (brgemm forward) won
+    /// 1.2–9× faster than plain NCHW on CIFAR-sized layers, and NHWC (brgemm forward) won
     /// only on some shapes while losing up to 40% on others (`DNNLBenchmarks`).
     static let defaultLayout: ConvolutionLayout = .libraryChosen
     /// `dnnl_convolution_direct`, as PyTorch uses (`auto` may pick Winograd).

@@ -1,0 +1,141 @@
+import SpikeNeurons
+import SpikeTensor
+
+/// A layer of spiking neurons (or ReLU, for the ANN twin) on time-folded activations.
+///
+/// Input and output are [T·N, …] with time outermost (see `foldTime`); the layer views them
+/// as [T, M] for the neuron kernel, which is free. ReLU and SpikePack run element-wise on the
+/// input as it is (their `foldedSteps` is 1). Each forward starts from the resting state
+/// (SpikingJelly's `reset_net` before every batch).
+///
+/// Learnable parameters are stored properties named as in PyTorch: PLIF `w` (shape []),
+/// PSN family `weight`/`bias`, PSU family `weight`/`bias`/`alpha`, SpikePack `threshold`,
+/// and `alpha` [1] for IF/LIF/PLIF when `learnableAlpha` is set.
+public final class NeuronLayer: Module, UnaryLayer {
+    /// The neuron and its options.
+    public let spec: NeuronSpec
+    /// PLIF's leak weight w (1/τ = sigmoid(w)), shape [].
+    public let w: Tensor?
+    /// PSN [T, T], masked PSN [T, T], sliding PSN [k], IPSU/RPSU [T, T].
+    public let weight: Tensor?
+    /// PSN family and IPSU/RPSU bias ([T], or [] for the sliding PSN).
+    public let bias: Tensor?
+    /// The surrogate's α [1]: always for the PSU family, for IF/LIF/PLIF when learnable.
+    public let alpha: Tensor?
+    /// SpikePack's θ [1].
+    public let threshold: Tensor?
+    /// The masked PSN's λ (0 → 1 during training; the runner sets it).
+    public var lambda: Float
+    /// Spike counts of every forward while `recordsFiringRate` is on; nil when off.
+    public private(set) var firingRate: FiringRateRecorder?
+
+    /// A layer of `spec`'s neurons; parameters that need random values draw them from `rng`.
+    public init(spec: NeuronSpec, rng: inout PhiloxGenerator) {
+        if let problem = spec.problem { preconditionFailure("NeuronLayer: \(problem)") }
+        self.spec = spec
+        lambda = spec.lambda
+        let t = spec.timeSteps
+        var w: Tensor?, weight: Tensor?, bias: Tensor?, alpha: Tensor?, threshold: Tensor?
+        switch spec.variant {
+        case .if, .lif:
+            break
+        case .plif:
+            let initial = PLIFConfiguration(initTau: spec.tau).initialWeight()
+            w = Tensor(initial.array, shape: [], requiresGrad: true)  // a 0-d Parameter, as SpikingJelly
+        case .psn:
+            (weight, bias) = makePSNParameters(timeSteps: t, rng: &rng)
+        case .maskedPSN:
+            (weight, bias) = makeMaskedPSNParameters(timeSteps: t, rng: &rng)
+        case .slidingPSN:
+            (weight, bias) = makeSlidingPSNParameters(order: spec.order, exponential: spec.slidingExponentialInit,
+                                                      rng: &rng)
+        case .psu:
+            break
+        case .ipsu, .rpsu:
+            (weight, bias) = makePSUParameters(timeSteps: t, rng: &rng)
+        case .spikePack:
+            threshold = spec.spikePackConfiguration.makeThreshold(spec.resolvedThreshold)
+        case .generalSNN, .relu:
+            break
+        }
+        if [.psu, .ipsu, .rpsu].contains(spec.variant) || (spec.resolvedLearnableAlpha && [.if, .lif, .plif].contains(spec.variant)) {
+            alpha = makePSUAlpha(spec.resolvedSurrogate.alpha, learnable: spec.resolvedLearnableAlpha)
+        }
+        self.w = w
+        self.weight = weight
+        self.bias = bias
+        self.alpha = alpha
+        self.threshold = threshold
+    }
+
+    /// Whether forwards count spikes into `firingRate`; turning it on starts a fresh count,
+    /// turning it off drops the recorder (no counting cost at all).
+    public var recordsFiringRate: Bool {
+        get { firingRate != nil }
+        set { firingRate = newValue ? FiringRateRecorder() : nil }
+    }
+
+    /// Steps of the folded input this layer expects (`spec.foldedSteps`).
+    public var foldedSteps: Int { spec.foldedSteps }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        switch spec.variant {
+        case .relu:
+            let y = x.relu()
+            firingRate?.record(spikes: y)  // the fraction of active units
+            return y
+        case .spikePack:
+            return spikePack(x, threshold: threshold!, configuration: spec.spikePackConfiguration, recorder: firingRate)
+        default:
+            let t = spec.timeSteps
+            precondition(x.rank >= 1 && x.shape[0] % t == 0,
+                         "NeuronLayer(\(spec.variant.rawValue)): input \(x.shape) is not time-folded over T = \(t) steps")
+            let sequence = x.reshaped([t, x.count / t])
+            return multiStep(sequence).reshaped(x.shape)
+        }
+    }
+
+    /// The neuron over a [T, M] input.
+    private func multiStep(_ x: Tensor) -> Tensor {
+        let s = spec, recorder = firingRate
+        switch s.variant {
+        case .if:
+            let config = IFConfiguration(vThreshold: s.resolvedThreshold, vReset: s.vReset, detachReset: s.detachReset,
+                                         surrogate: s.resolvedSurrogate)
+            return ifMultiStep(x, config, alpha: alpha, recorder: recorder).spikes
+        case .lif:
+            let config = LIFConfiguration(tau: s.tau, vThreshold: s.resolvedThreshold, vReset: s.vReset,
+                                          decayInput: s.decayInput, detachReset: s.detachReset,
+                                          surrogate: s.resolvedSurrogate)
+            return lifMultiStep(x, config, alpha: alpha, recorder: recorder).spikes
+        case .plif:
+            let config = PLIFConfiguration(initTau: s.tau, vThreshold: s.resolvedThreshold, vReset: s.vReset,
+                                           decayInput: s.decayInput, detachReset: s.detachReset,
+                                           surrogate: s.resolvedSurrogate)
+            return plifMultiStep(x, w: w!, config, alpha: alpha, recorder: recorder).spikes
+        case .psn:
+            return psn(x, weight: weight!, bias: bias!, surrogate: s.resolvedSurrogate, recorder: recorder)
+        case .maskedPSN:
+            return maskedPSN(x, weight: weight!, bias: bias!, order: s.order, lambda: lambda,
+                             surrogate: s.resolvedSurrogate, recorder: recorder)
+        case .slidingPSN:
+            return slidingPSN(x, weight: weight!, bias: bias!, surrogate: s.resolvedSurrogate, recorder: recorder)
+        case .psu:
+            return SpikeNeurons.psu(x, alpha: alpha!, threshold: s.resolvedThreshold, tau: s.tau,
+                                    surrogate: s.resolvedSurrogate.kind, recorder: recorder).spikes
+        case .ipsu:
+            return ipsu(x, weight: weight!, bias: bias!, alpha: alpha!, ipsuReset: s.ipsuReset,
+                        threshold: s.resolvedThreshold, tau: s.tau, surrogate: s.resolvedSurrogate.kind,
+                        recorder: recorder).spikes
+        case .rpsu:
+            return rpsu(x, weight: weight!, bias: bias!, alpha: alpha!, threshold: s.resolvedThreshold, tau: s.tau,
+                        surrogate: s.resolvedSurrogate.kind, recorder: recorder).spikes
+        case .generalSNN:
+            let config = GeneralSNNNeuronConfiguration(decay: s.decay, threshold: s.resolvedThreshold,
+                                                       surrogate: s.resolvedSurrogate, detachReset: s.detachReset)
+            return generalSNNNeuron(x, config, recorder: recorder).spikes
+        case .spikePack, .relu:
+            preconditionFailure("unreachable: \(s.variant) runs without a time axis")
+        }
+    }
+}
