@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "SpikeLab",
             dependencies: [
-                "SpikeTensor", "SpikeNN", "CBLAS",
+                "SpikeTensor", "SpikeNeurons", "SpikeNN", "SpikeData", "CBLAS",
                 .product(name: "Yams", package: "Yams"),
             ]),
         .executableTarget(
