@@ -13,7 +13,8 @@ import SpikeTensor
 /// /optimizer/<name>/<slot>   per-parameter buffers (momentum_buffer, exp_avg, …)
 /// /schedule          attrs: kind, last_epoch, lr, one double array per parameter
 /// /rng/<stream>      uint64 state words of each seeded generator
-/// /data              attrs: epoch, cursor (batches of that epoch already consumed)
+/// /data              attrs: epoch, cursor (batches of that epoch already consumed),
+///                           partial_* (running sums of the epoch in progress)
 /// /metrics/<column>  the history written so far (float64, one value per row)
 /// ```
 public struct Checkpoint {
@@ -47,13 +48,17 @@ public struct Checkpoint {
     public var rng: [String: [UInt64]]
     /// Where the data order stands.
     public var dataPosition: BatcherPosition
+    /// Running sums of the epoch in progress (train loss sum, correct, seen…), so a run
+    /// resumed mid-epoch reports the same epoch metrics as one that was never stopped.
+    public var partialEpoch: [String: Double]
     /// Metric history: column name → one value per row, all columns the same length.
     public var metrics: [(column: String, values: [Double])]
 
     public init(epoch: Int, globalStep: Int, threads: Int, manifest: String, manifestSHA256: String,
                 model: [(name: String, tensor: Tensor)], optimizer: OptimizerState?,
                 schedule: ScheduleState?, learningRate: Double, rng: [String: [UInt64]],
-                dataPosition: BatcherPosition, metrics: [(column: String, values: [Double])],
+                dataPosition: BatcherPosition, partialEpoch: [String: Double] = [:],
+                metrics: [(column: String, values: [Double])],
                 created: String = ISO8601DateFormatter().string(from: Date()),
                 spikelabVersion: String = SpikeLabVersion.string) {
         self.epoch = epoch
@@ -67,6 +72,7 @@ public struct Checkpoint {
         self.learningRate = learningRate
         self.rng = rng
         self.dataPosition = dataPosition
+        self.partialEpoch = partialEpoch
         self.metrics = metrics
         self.created = created
         self.spikelabVersion = spikelabVersion
@@ -132,6 +138,9 @@ public struct Checkpoint {
         try file.createGroup("/data")
         try file.setAttribute("epoch", .int64(Int64(dataPosition.epoch)), on: "/data")
         try file.setAttribute("cursor", .int64(Int64(dataPosition.cursor)), on: "/data")
+        for (name, value) in partialEpoch.sorted(by: { $0.key < $1.key }) {
+            try file.setAttribute("partial_\(name)", .double(value), on: "/data")
+        }
 
         try file.createGroup("/metrics")
         try file.setAttribute("columns", .string(metrics.map(\.column).joined(separator: ",")), on: "/metrics")
@@ -215,6 +224,11 @@ public struct Checkpoint {
         let position = BatcherPosition(epoch: Int(try file.int64Attribute("epoch", on: "/data")),
                                        cursor: Int(try file.int64Attribute("cursor", on: "/data")))
 
+        var partial: [String: Double] = [:]
+        for name in try file.attributeNames(on: "/data") where name.hasPrefix("partial_") {
+            partial[String(name.dropFirst("partial_".count))] = try file.doubleAttribute(name, on: "/data")
+        }
+
         var metrics: [(column: String, values: [Double])] = []
         let columns = try file.stringAttribute("columns", on: "/metrics")
         for column in columns.split(separator: ",").map(String.init) {
@@ -228,7 +242,7 @@ public struct Checkpoint {
                           manifestSHA256: try file.stringAttribute("manifest_sha256"),
                           model: model, optimizer: optimizer, schedule: schedule,
                           learningRate: learningRate, rng: rng, dataPosition: position,
-                          metrics: metrics, created: try file.stringAttribute("created"),
+                          partialEpoch: partial, metrics: metrics, created: try file.stringAttribute("created"),
                           spikelabVersion: try file.stringAttribute("spikelab_version"))
     }
 

@@ -1,0 +1,398 @@
+import Foundation
+import SpikeData
+import SpikeNN
+import SpikeNeurons
+import SpikeTensor
+
+/// Set by SIGINT/SIGTERM; the training loop checks it after every step.
+nonisolated(unsafe) private var stopSignalReceived: sig_atomic_t = 0
+
+/// How a run ended.
+public enum RunOutcome: Equatable {
+    /// Every epoch ran.
+    case finished
+    /// Stopped on request (signal or `stopAfterSteps`) after writing a checkpoint.
+    case interrupted
+}
+
+/// Options that do not change results (except `threads`, which bit-exactness depends on).
+public struct RunOptions {
+    /// Thread count; nil keeps the configured one (a resumed run uses its checkpoint's).
+    public var threads: Int?
+    /// Where progress goes.
+    public var progress: ProgressReporter
+    /// Stop (as if interrupted) after this many optimizer steps in this process — for tests.
+    public var stopAfterSteps: Int?
+    /// Install SIGINT/SIGTERM handlers that stop the run after the current step.
+    public var handleSignals: Bool
+
+    public init(threads: Int? = nil, progress: ProgressReporter = ProgressReporter(),
+                stopAfterSteps: Int? = nil, handleSignals: Bool = true) {
+        self.threads = threads
+        self.progress = progress
+        self.stopAfterSteps = stopAfterSteps
+        self.handleSignals = handleSignals
+    }
+}
+
+/// Trains and evaluates one experiment, writing `metrics.csv`, `summary.json` and checkpoints
+/// into its run directory, and continues a stopped run bit-exactly.
+///
+/// Run directory: `manifest.resolved.yaml`, `metrics.csv`, `summary.json`,
+/// `checkpoints/last.h5` (and `best.h5` when `checkpoint.keep_best` is set).
+public final class Runner {
+    public let manifest: Manifest
+    public let directory: String
+    public var experiment: Experiment { manifest.experiment }
+
+    private let options: RunOptions
+    private let model: any ClassifierModel
+    private let optimizer: any Optimizer
+    private let schedule: any LearningRateSchedule
+    private let trainBatcher: Batcher
+    private let testBatcher: Batcher
+    private let neuronLayers: [NeuronLayer]
+    private var history: [EpochMetrics] = []
+    private var position: BatcherPosition = .start
+    private var globalStep = 0
+    private var partial = EpochAccumulator()
+    private var best: (value: Double, epoch: Int)?
+    private let startedAt = Date()
+    private let log: MetricsLog
+
+    /// Paths inside the run directory.
+    public var checkpointDirectory: String { directory + "/checkpoints" }
+    public var lastCheckpointPath: String { checkpointDirectory + "/last.h5" }
+    public var bestCheckpointPath: String { checkpointDirectory + "/best.h5" }
+    public var metricsPath: String { directory + "/metrics.csv" }
+    public var summaryPath: String { directory + "/summary.json" }
+    public var manifestPath: String { directory + "/manifest.resolved.yaml" }
+
+    // MARK: Starting and resuming
+
+    /// Prepares a new run of `manifest` in `directory` (created if needed). Refuses a directory
+    /// that already holds a run, so nothing written before is lost.
+    public static func start(_ manifest: Manifest, directory: String, options: RunOptions = RunOptions()) throws -> Runner {
+        let fm = FileManager.default
+        for existing in ["metrics.csv", "checkpoints/last.h5", "summary.json"]
+        where fm.fileExists(atPath: directory + "/" + existing) {
+            throw RunError.directoryInUse(path: directory)
+        }
+        if let threads = options.threads { Threads.configure(threads) }
+        let runner = try Runner(manifest: manifest, directory: directory, options: options)
+        do {
+            try fm.createDirectory(atPath: runner.checkpointDirectory, withIntermediateDirectories: true)
+            try manifest.resolvedYAML().write(toFile: runner.manifestPath, atomically: true, encoding: .utf8)
+            try runner.log.rewrite([])
+        } catch let error as RunError {
+            throw error
+        } catch {
+            throw RunError.io(path: directory, reason: error.localizedDescription)
+        }
+        return runner
+    }
+
+    /// Continues the run in `directory` from `checkpoints/last.h5`.
+    public static func resume(directory: String, options: RunOptions = RunOptions()) throws -> Runner {
+        let path = directory + "/checkpoints/last.h5"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw RunError.nothingToResume(path: directory, reason: "no checkpoints/last.h5 (was the run started with `spikelab run … --out \(directory)`?)")
+        }
+        let checkpoint = try Checkpoint.read(from: path)
+        let manifest: Manifest
+        do {
+            manifest = try Manifest.load(yaml: checkpoint.manifest, path: path + "#manifest")
+        } catch {
+            throw RunError.nothingToResume(path: directory, reason: "the checkpoint's manifest no longer validates:\n\(error)")
+        }
+        guard manifest.sha256 == checkpoint.manifestSHA256 else {
+            throw CheckpointError.manifestMismatch(path: path, expected: checkpoint.manifestSHA256, found: manifest.sha256)
+        }
+        if let text = try? String(contentsOfFile: directory + "/manifest.resolved.yaml", encoding: .utf8),
+           let onDisk = try? Manifest.load(yaml: text, path: directory + "/manifest.resolved.yaml"),
+           onDisk.sha256 != checkpoint.manifestSHA256 {
+            throw CheckpointError.manifestMismatch(path: path, expected: onDisk.sha256, found: checkpoint.manifestSHA256)
+        }
+        Threads.configure(options.threads ?? checkpoint.threads)
+        if Threads.count != checkpoint.threads {
+            options.progress.line("note: the run used \(checkpoint.threads) threads and continues with \(Threads.count); results may differ in the last bits")
+        }
+        let runner = try Runner(manifest: manifest, directory: directory, options: options)
+        try runner.restore(from: checkpoint, path: path)
+        return runner
+    }
+
+    private init(manifest: Manifest, directory: String, options: RunOptions) throws {
+        self.manifest = manifest
+        self.directory = directory
+        self.options = options
+        self.log = MetricsLog(path: directory + "/metrics.csv")
+        let experiment = manifest.experiment
+        let datasets = try ExperimentBuilder.datasets(experiment.data, root: experiment.data.expandedRoot)
+        let transforms = try ExperimentBuilder.transforms(experiment.data)
+        model = try ExperimentBuilder.model(experiment)
+        optimizer = ExperimentBuilder.optimizer(experiment.training.optimizer, parameters: model.namedParameters())
+        schedule = ExperimentBuilder.schedule(experiment.training)
+        let seed = UInt64(experiment.seed)
+        trainBatcher = Batcher(dataset: datasets.train, batchSize: experiment.data.batchSize, shuffle: true,
+                               subset: experiment.data.subset, seed: seed, transforms: transforms.train,
+                               prefetch: experiment.data.prefetch)
+        testBatcher = Batcher(dataset: datasets.test, batchSize: experiment.data.evalBatchSize, shuffle: false,
+                              subset: experiment.data.testSubset, seed: seed, transforms: transforms.eval,
+                              prefetch: experiment.data.prefetch)
+        neuronLayers = model.modules(ofType: NeuronLayer.self)
+    }
+
+    private func restore(from checkpoint: Checkpoint, path: String) throws {
+        do {
+            try model.loadStateDict(checkpoint.model)
+        } catch {
+            throw CheckpointError.incompatibleModel(path: path, reason: "\(error)")
+        }
+        if let state = checkpoint.optimizer {
+            do { try optimizer.importState(state) } catch {
+                throw CheckpointError.incompatibleModel(path: path, reason: "optimizer: \(error)")
+            }
+        }
+        for (name, stream) in model.namedRandomStreams() {
+            guard let words = checkpoint.rng["model.\(name)"], stream.restore(words) else {
+                throw CheckpointError.incompatibleModel(path: path, reason: "no saved state for the generator model.\(name)")
+            }
+        }
+        position = checkpoint.dataPosition
+        globalStep = checkpoint.globalStep
+        partial = EpochAccumulator(checkpoint.partialEpoch)
+        let columns = Dictionary(uniqueKeysWithValues: checkpoint.metrics.map { ($0.column, $0.values) })
+        let rows = columns["epoch"]?.count ?? 0
+        history = (0..<rows).map { r in EpochMetrics(values: EpochMetrics.columns.map { columns[$0]?[r] ?? .nan }) }
+        best = bestSoFar()
+        try log.rewrite(history)
+    }
+
+    // MARK: The loop
+
+    /// Trains until `training.epochs` epochs are done, or until interrupted.
+    public func run() throws -> RunOutcome {
+        if options.handleSignals { Self.installSignalHandlers() }
+        let training = experiment.training
+        let batchesPerEpoch = trainBatcher.batchesPerEpoch
+        let progress = options.progress
+        var stepsThisProcess = 0
+        progress.line("run \(experiment.name): \(training.epochs) epochs × \(batchesPerEpoch) batches of \(experiment.data.batchSize), \(model.parameterCount) parameters, \(Threads.count) threads → \(directory)")
+        try writeSummary(status: "running")
+
+        while position.epoch < training.epochs {
+            let epoch = position.epoch
+            setMaskedPSNLambda(epoch: epoch)
+            model.train()
+            trainBatcher.restore(position)
+            let epochStart = ProgressReporter.clock()
+            var imagesThisProcess = 0, batchesThisProcess = 0
+            while let batch = trainBatcher.next() {
+                let lr = schedule.learningRate(epoch: epoch, step: batch.index, stepsPerEpoch: batchesPerEpoch)
+                optimizer.learningRate = lr
+                optimizer.zeroGrad()
+                let logits = model(batch.inputs)
+                let loss = crossEntropy(logits, batch.labels, labelSmoothing: Float(training.labelSmoothing ?? 0))
+                let value = Double(loss.item)
+                guard value.isFinite else {
+                    try? writeSummary(status: "failed", message: RunError.nonFinite(epoch: epoch, step: globalStep, loss: value).description)
+                    throw RunError.nonFinite(epoch: epoch, step: globalStep, loss: value)
+                }
+                loss.backward()
+                if let clip = training.gradClip {
+                    clipGradientNorm(model.parameters(), maxNorm: Float(clip))
+                }
+                optimizer.step()
+                globalStep += 1
+                stepsThisProcess += 1
+                imagesThisProcess += batch.count
+                batchesThisProcess += 1
+                partial.add(loss: value, count: batch.count, correct: Self.correct(logits, batch.labels, k: 1))
+                position = BatcherPosition(epoch: epoch, cursor: batch.index + 1)
+
+                let elapsed = ProgressReporter.clock() - epochStart
+                let rate = Double(imagesThisProcess) / max(elapsed, 1e-9)
+                let remaining = Double(batchesPerEpoch - batch.index - 1) * elapsed / Double(batchesThisProcess)
+                progress.update(String(format: "epoch %d/%d  batch %d/%d  loss %.4f  acc %.2f%%  %.0f img/s  ETA %@",
+                                       epoch + 1, training.epochs, batch.index + 1, batchesPerEpoch, partial.meanLoss,
+                                       100 * partial.accuracy, rate, ProgressReporter.duration(remaining)))
+
+                if let every = experiment.checkpoint.everySteps, globalStep % every == 0, batch.index + 1 < batchesPerEpoch {
+                    try writeCheckpoint(to: lastCheckpointPath)
+                }
+                if stopSignalReceived != 0 || stepsThisProcess == options.stopAfterSteps {
+                    try writeCheckpoint(to: lastCheckpointPath)
+                    try writeSummary(status: "interrupted")
+                    trainBatcher.stopPrefetching()
+                    progress.line("interrupted at epoch \(epoch + 1), batch \(batch.index + 1); checkpoint written. Continue with: spikelab resume \(directory)")
+                    return .interrupted
+                }
+            }
+            let epochSeconds = ProgressReporter.clock() - epochStart
+            let evaluation = evaluate()
+            let row = EpochMetrics(epoch: epoch + 1, step: globalStep,
+                                   lr: Double(schedule.learningRate(epoch: epoch, step: 0, stepsPerEpoch: batchesPerEpoch)),
+                                   trainLoss: partial.meanLoss, trainTop1: partial.accuracy,
+                                   testLoss: evaluation.loss, testTop1: evaluation.top1, testTop5: evaluation.top5,
+                                   firingRate: evaluation.firingRate, epochSeconds: epochSeconds,
+                                   imagesPerSecond: Double(imagesThisProcess) / max(epochSeconds, 1e-9))
+            history.append(row)
+            try log.append(row)
+            partial = EpochAccumulator()
+            position = BatcherPosition(epoch: epoch + 1, cursor: 0)
+            progress.line(String(format: "epoch %d/%d  train loss %.4f  train acc %.2f%%  test loss %.4f  test acc %.2f%%  firing %.3f  %.0fs",
+                                 epoch + 1, training.epochs, row.trainLoss, 100 * row.trainTop1, row.testLoss,
+                                 100 * row.testTop1, row.firingRate, epochSeconds))
+            let isLast = epoch + 1 == training.epochs
+            if (epoch + 1) % experiment.checkpoint.everyEpochs == 0 || isLast {
+                try writeCheckpoint(to: lastCheckpointPath)
+            }
+            if let newBest = bestSoFar(), newBest.epoch == epoch + 1, best?.epoch != newBest.epoch {
+                best = newBest
+                try writeCheckpoint(to: bestCheckpointPath)
+            }
+            try writeSummary(status: isLast ? "finished" : "running")
+        }
+        trainBatcher.stopPrefetching()
+        testBatcher.stopPrefetching()
+        return .finished
+    }
+
+    // MARK: Evaluation
+
+    /// Loss, top-1, top-5 and firing rate on the test set, in eval mode without gradients.
+    public func evaluate() -> (loss: Double, top1: Double, top5: Double, firingRate: Double) {
+        model.eval()
+        defer { model.train() }
+        for layer in neuronLayers {
+            layer.recordsFiringRate = true
+            layer.firingRate?.reset()
+        }
+        defer { for layer in neuronLayers { layer.recordsFiringRate = false } }
+        var lossSum = 0.0, top1 = 0, top5 = 0, seen = 0
+        testBatcher.restore(.start)
+        noGrad {
+            while let batch = testBatcher.next() {
+                let logits = model(batch.inputs)
+                lossSum += Double(crossEntropy(logits, batch.labels).item) * Double(batch.count)
+                top1 += Self.correct(logits, batch.labels, k: 1)
+                top5 += Self.correct(logits, batch.labels, k: 5)
+                seen += batch.count
+            }
+        }
+        var spikes = 0, elements = 0
+        for layer in neuronLayers where layer.spec.variant != .relu {
+            spikes += layer.firingRate?.spikeCount ?? 0
+            elements += layer.firingRate?.elementCount ?? 0
+        }
+        let n = Double(max(seen, 1))
+        return (lossSum / n, Double(top1) / n, Double(top5) / n, elements > 0 ? Double(spikes) / Double(elements) : .nan)
+    }
+
+    /// How many rows of `logits` have their label among the `k` largest scores.
+    static func correct(_ logits: Tensor, _ labels: Tensor, k: Int) -> Int {
+        let classes = logits.shape[1], p = logits.floats, y = labels.int32s
+        var count = 0
+        for row in 0..<logits.shape[0] {
+            let target = p[row * classes + Int(y[row])]
+            var larger = 0
+            for c in 0..<classes where p[row * classes + c] > target { larger += 1 }
+            if larger < k { count += 1 }
+        }
+        return count
+    }
+
+    // MARK: Bookkeeping
+
+    private func setMaskedPSNLambda(epoch: Int) {
+        guard experiment.neuron.variant == .maskedPSN else { return }
+        let ramp = experiment.neuron.lambdaRampEpochs ?? 0
+        let lambda: Float = ramp > 0 ? Swift.min(1, Float(epoch) / Float(ramp)) : 1
+        for layer in neuronLayers { layer.lambda = lambda }
+    }
+
+    private func bestSoFar() -> (value: Double, epoch: Int)? {
+        guard let metric = experiment.checkpoint.keepBest, !history.isEmpty else { return nil }
+        switch metric {
+        case .loss:
+            let row = history.min { $0.testLoss < $1.testLoss }!
+            return (row.testLoss, row.epoch)
+        default:
+            let row = history.max { $0.testTop1 < $1.testTop1 }!
+            return (row.testTop1, row.epoch)
+        }
+    }
+
+    private func writeCheckpoint(to path: String) throws {
+        var rng: [String: [UInt64]] = [:]
+        for (name, stream) in model.namedRandomStreams() { rng["model.\(name)"] = stream.state }
+        let metrics = EpochMetrics.columns.enumerated().map { i, column in (column, history.map { $0.values[i] }) }
+        let checkpoint = Checkpoint(epoch: position.epoch, globalStep: globalStep, threads: Threads.count,
+                                    manifest: manifest.resolvedYAML(), manifestSHA256: manifest.sha256,
+                                    model: model.stateDict(), optimizer: optimizer.exportState(),
+                                    schedule: schedule.exportState(lastEpoch: position.epoch),
+                                    learningRate: Double(optimizer.learningRate), rng: rng,
+                                    dataPosition: position, partialEpoch: partial.values, metrics: metrics)
+        try checkpoint.write(to: path)
+    }
+
+    private func writeSummary(status: String, message: String? = nil) throws {
+        var summary: [String: Any] = [
+            "name": experiment.name, "status": status, "manifest_sha256": manifest.sha256,
+            "profile": manifest.profile ?? "full", "epochs_total": experiment.training.epochs,
+            "epochs_completed": history.count, "global_step": globalStep, "parameters": model.parameterCount,
+            "threads": Threads.count, "spikelab_version": SpikeLabVersion.string,
+            "updated": ISO8601DateFormatter().string(from: Date()),
+            "wall_seconds_this_process": Date().timeIntervalSince(startedAt),
+        ]
+        if let paper = experiment.paper { summary["paper"] = paper }
+        if let table = experiment.table { summary["table"] = table }
+        if let row = experiment.row { summary["row"] = row }
+        if let message { summary["message"] = message }
+        if let last = history.last {
+            summary["final"] = Dictionary(uniqueKeysWithValues: zip(EpochMetrics.columns, last.values.map { $0.isNaN ? 0 : $0 }))
+        }
+        if let best, let metric = experiment.checkpoint.keepBest {
+            summary["best"] = ["metric": metric.rawValue, "value": best.value, "epoch": best.epoch]
+        }
+        let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
+        let temporary = summaryPath + ".tmp"
+        try data.write(to: URL(fileURLWithPath: temporary))
+        guard rename(temporary, summaryPath) == 0 else {
+            throw RunError.io(path: summaryPath, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    private static func installSignalHandlers() {
+        stopSignalReceived = 0
+        signal(SIGINT) { _ in stopSignalReceived = 1 }
+        signal(SIGTERM) { _ in stopSignalReceived = 1 }
+    }
+}
+
+/// Running sums of the epoch in progress.
+struct EpochAccumulator {
+    var lossSum = 0.0
+    var correct = 0.0
+    var seen = 0.0
+
+    init() {}
+
+    init(_ values: [String: Double]) {
+        lossSum = values["loss_sum"] ?? 0
+        correct = values["correct"] ?? 0
+        seen = values["seen"] ?? 0
+    }
+
+    var values: [String: Double] { ["loss_sum": lossSum, "correct": correct, "seen": seen] }
+
+    mutating func add(loss: Double, count: Int, correct right: Int) {
+        lossSum += loss * Double(count)
+        correct += Double(right)
+        seen += Double(count)
+    }
+
+    var meanLoss: Double { seen > 0 ? lossSum / seen : .nan }
+    var accuracy: Double { seen > 0 ? correct / seen : .nan }
+}
