@@ -232,7 +232,7 @@ public final class Runner {
             let epochSeconds = ProgressReporter.clock() - epochStart
             let evaluation = evaluate()
             let row = EpochMetrics(epoch: epoch + 1, step: globalStep,
-                                   lr: Double(schedule.learningRate(epoch: epoch, step: 0, stepsPerEpoch: batchesPerEpoch)),
+                                   lr: Self.decimal(schedule.learningRate(epoch: epoch, step: 0, stepsPerEpoch: batchesPerEpoch)),
                                    trainLoss: partial.meanLoss, trainTop1: partial.accuracy,
                                    testLoss: evaluation.loss, testTop1: evaluation.top1, testTop5: evaluation.top5,
                                    firingRate: evaluation.firingRate, epochSeconds: epochSeconds,
@@ -289,6 +289,9 @@ public final class Runner {
         let n = Double(max(seen, 1))
         return (lossSum / n, Double(top1) / n, Double(top5) / n, elements > 0 ? Double(spikes) / Double(elements) : .nan)
     }
+
+    /// The Double whose shortest text equals the Float's (0.001, not 0.0010000000474974513).
+    static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
 
     /// How many rows of `logits` have their label among the `k` largest scores.
     static func correct(_ logits: Tensor, _ labels: Tensor, k: Int) -> Int {
