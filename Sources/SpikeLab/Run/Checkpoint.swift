@@ -81,13 +81,31 @@ public struct Checkpoint {
     // MARK: Writing
 
     /// Writes the checkpoint atomically: a `.tmp` file, fsync, rename over `path`.
-    /// On any error `path` is left as it was.
+    /// On any error `path` is left as it was. Refuses (`CheckpointError.nonFiniteValue`) a
+    /// model or optimizer state holding a NaN or infinity, which no run can continue from;
+    /// metrics may hold NaN (an ANN has no firing rate).
     public func write(to path: String) throws {
+        if let bad = firstNonFiniteState() {
+            throw CheckpointError.nonFiniteValue(path: path, value: bad)
+        }
         do {
             try HDF5File.writeAtomically(to: path) { file in try self.write(into: file) }
         } catch let error as HDF5Error {
             throw CheckpointError.writeFailed(path: path, reason: error.description)
         }
+    }
+
+    /// The first NaN or infinity in the model or optimizer state, named by its path in the file.
+    public func firstNonFiniteState() -> NonFiniteValue? {
+        if let bad = NonFiniteValue.first(in: model.map { ("/model/\($0.name)", $0.tensor) }) { return bad }
+        guard let optimizer else { return nil }
+        var buffers: [NamedTensor] = []
+        for (parameter, slots) in optimizer.buffers.sorted(by: { $0.key < $1.key }) {
+            for (slot, tensor) in slots.sorted(by: { $0.key < $1.key }) {
+                buffers.append(("/optimizer/\(parameter)/\(slot)", tensor))
+            }
+        }
+        return NonFiniteValue.first(in: buffers)
     }
 
     private func write(into file: HDF5File) throws {
@@ -105,6 +123,7 @@ public struct Checkpoint {
         for (name, tensor) in model {
             try file.writeTensor(tensor, at: "/model/\(name)")
         }
+        try CheckpointWritePause.pauseIfRequested(file)
 
         if let optimizer {
             try file.createGroup("/optimizer")
@@ -271,6 +290,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case manifestMismatch(path: String, expected: String, found: String)
     case incompatibleModel(path: String, reason: String)
     case writeFailed(path: String, reason: String)
+    case nonFiniteValue(path: String, value: NonFiniteValue)
 
     public var description: String {
         switch self {
@@ -288,6 +308,20 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             return "\(path): the checkpoint's model does not fit: \(reason)"
         case .writeFailed(let path, let reason):
             return "\(path): writing the checkpoint failed (the previous file is untouched): \(reason)"
+        case .nonFiniteValue(let path, let value):
+            return "\(path): refusing to write a checkpoint whose \(value) is not finite; the previous file is untouched"
+        }
+    }
+
+    /// Exit code of a command that stops on this error: 2 when the path names no checkpoint
+    /// or the checkpoint belongs to another manifest (a bad argument), 3 when the file is
+    /// there but bad (truncated, not a checkpoint, another format version, a model that does
+    /// not fit), 1 when writing failed.
+    public var exitCode: Int32 {
+        switch self {
+        case .missing, .manifestMismatch: return 2
+        case .unreadable, .notACheckpoint, .wrongVersion, .incompatibleModel: return 3
+        case .writeFailed, .nonFiniteValue: return 1
         }
     }
 }

@@ -2,8 +2,11 @@ import Foundation
 
 /// Why a run stopped with an error. Each case says what happened and what to do.
 public enum RunError: Error, CustomStringConvertible, Equatable {
-    /// The loss became NaN or infinite; the last good checkpoint is kept.
-    case nonFinite(epoch: Int, step: Int, loss: Double)
+    /// A value of the training step became NaN or infinite: the loss, the learning rate, a
+    /// gradient, a parameter or buffer after the step, or optimizer state. `epoch` and `batch`
+    /// count from 0, `step` is the global number (from 1) of the step that produced it.
+    /// No checkpoint is written, so the last good one is kept.
+    case nonFinite(epoch: Int, batch: Int, step: Int, what: String)
     /// The run directory already holds a run.
     case directoryInUse(path: String)
     /// `resume` found no run to continue.
@@ -13,8 +16,8 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .nonFinite(let epoch, let step, let loss):
-            return "the training loss became \(loss) at epoch \(epoch + 1), global step \(step); stopped. The last good checkpoint is untouched (lower the learning rate, or clip gradients with training.grad_clip)"
+        case .nonFinite(let epoch, let batch, let step, let what):
+            return "a value became non-finite at epoch \(epoch + 1), batch \(batch + 1) (global step \(step)): \(what); stopped without writing a checkpoint, so checkpoints/ still hold the last good state (lower the learning rate, or clip gradients with training.grad_clip)"
         case .directoryInUse(let path):
             return "\(path) already holds a run; continue it with `spikelab resume \(path)`, or choose another directory with --out"
         case .nothingToResume(let path, let reason):

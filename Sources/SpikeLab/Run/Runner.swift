@@ -67,6 +67,8 @@ public final class Runner {
     public var metricsPath: String { directory + "/metrics.csv" }
     public var summaryPath: String { directory + "/summary.json" }
     public var manifestPath: String { directory + "/manifest.resolved.yaml" }
+    /// Parameter elements of the model.
+    public var parameterCount: Int { model.parameterCount }
 
     // MARK: Starting and resuming
 
@@ -178,6 +180,7 @@ public final class Runner {
         let batchesPerEpoch = trainBatcher.batchesPerEpoch
         let progress = options.progress
         var stepsThisProcess = 0
+        let parameters = model.namedParameters()
         progress.line("run \(experiment.name): \(training.epochs) epochs × \(batchesPerEpoch) batches of \(experiment.data.batchSize), \(model.parameterCount) parameters, \(Threads.count) threads → \(directory)")
         try writeSummary(status: "running")
 
@@ -189,21 +192,36 @@ public final class Runner {
             let epochStart = ProgressReporter.clock()
             var imagesThisProcess = 0, batchesThisProcess = 0
             while let batch = trainBatcher.next() {
+                // Every value a step produces is checked before the next one starts, so a
+                // checkpoint (every_steps, interrupt or epoch end) only ever sees finite state.
+                // The loss alone is not enough: after a huge update the next forward pass
+                // overflows batch norm's running variance to inf while the normalised
+                // activations, and so the loss, stay finite.
                 let lr = schedule.learningRate(epoch: epoch, step: batch.index, stepsPerEpoch: batchesPerEpoch)
+                guard lr.isFinite else {
+                    throw stopNonFinite(epoch: epoch, batch: batch.index, what: "the learning rate is \(lr)")
+                }
                 optimizer.learningRate = lr
                 optimizer.zeroGrad()
                 let logits = model(batch.inputs)
                 let loss = crossEntropy(logits, batch.labels, labelSmoothing: Float(training.labelSmoothing ?? 0))
                 let value = Double(loss.item)
                 guard value.isFinite else {
-                    try? writeSummary(status: "failed", message: RunError.nonFinite(epoch: epoch, step: globalStep, loss: value).description)
-                    throw RunError.nonFinite(epoch: epoch, step: globalStep, loss: value)
+                    throw stopNonFinite(epoch: epoch, batch: batch.index, what: "the training loss is \(value)")
                 }
                 loss.backward()
+                let gradients = parameters.compactMap { p in p.tensor.grad.map { (name: p.name, tensor: $0) } }
+                if let bad = NonFiniteValue.first(in: gradients) {
+                    throw stopNonFinite(epoch: epoch, batch: batch.index, what: "the gradient of \(bad)")
+                }
                 if let clip = training.gradClip {
-                    clipGradientNorm(model.parameters(), maxNorm: Float(clip))
+                    clipGradientNorm(parameters.map(\.tensor), maxNorm: Float(clip))
                 }
                 optimizer.step()
+                if let bad = NonFiniteValue.first(in: model.stateDict()) {
+                    throw stopNonFinite(epoch: epoch, batch: batch.index,
+                                        what: "the model's \(bad) after the step (learning rate \(lr))")
+                }
                 globalStep += 1
                 stepsThisProcess += 1
                 imagesThisProcess += batch.count
@@ -263,48 +281,14 @@ public final class Runner {
 
     /// Loss, top-1, top-5 and firing rate on the test set, in eval mode without gradients.
     public func evaluate() -> (loss: Double, top1: Double, top5: Double, firingRate: Double) {
-        model.eval()
-        defer { model.train() }
-        for layer in neuronLayers {
-            layer.recordsFiringRate = true
-            layer.firingRate?.reset()
-        }
-        defer { for layer in neuronLayers { layer.recordsFiringRate = false } }
-        var lossSum = 0.0, top1 = 0, top5 = 0, seen = 0
-        testBatcher.restore(.start)
-        noGrad {
-            while let batch = testBatcher.next() {
-                let logits = model(batch.inputs)
-                lossSum += Double(crossEntropy(logits, batch.labels).item) * Double(batch.count)
-                top1 += Self.correct(logits, batch.labels, k: 1)
-                top5 += Self.correct(logits, batch.labels, k: 5)
-                seen += batch.count
-            }
-        }
-        var spikes = 0, elements = 0
-        for layer in neuronLayers where layer.spec.variant != .relu {
-            spikes += layer.firingRate?.spikeCount ?? 0
-            elements += layer.firingRate?.elementCount ?? 0
-        }
-        let n = Double(max(seen, 1))
-        return (lossSum / n, Double(top1) / n, Double(top5) / n, elements > 0 ? Double(spikes) / Double(elements) : .nan)
+        let result = Evaluation.run(model, on: testBatcher)
+        return (result.loss, result.top1, result.top5, result.firingRate)
     }
 
     /// The Double whose shortest text equals the Float's (0.001, not 0.0010000000474974513).
     static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
 
-    /// How many rows of `logits` have their label among the `k` largest scores.
-    static func correct(_ logits: Tensor, _ labels: Tensor, k: Int) -> Int {
-        let classes = logits.shape[1], p = logits.floats, y = labels.int32s
-        var count = 0
-        for row in 0..<logits.shape[0] {
-            let target = p[row * classes + Int(y[row])]
-            var larger = 0
-            for c in 0..<classes where p[row * classes + c] > target { larger += 1 }
-            if larger < k { count += 1 }
-        }
-        return count
-    }
+    static func correct(_ logits: Tensor, _ labels: Tensor, k: Int) -> Int { Evaluation.correct(logits, labels, k: k) }
 
     // MARK: Bookkeeping
 
@@ -327,7 +311,19 @@ public final class Runner {
         }
     }
 
-    private func writeCheckpoint(to path: String) throws {
+    /// Records a failed run in summary.json, stops the data threads and returns the error to throw.
+    private func stopNonFinite(epoch: Int, batch: Int, what: String) -> RunError {
+        let error = RunError.nonFinite(epoch: epoch, batch: batch, step: globalStep + 1, what: what)
+        try? writeSummary(status: "failed", message: error.description)
+        trainBatcher.stopPrefetching()
+        testBatcher.stopPrefetching()
+        return error
+    }
+
+    /// Writes the run's whole state to `path` atomically. `Checkpoint.write` refuses state
+    /// with a NaN or infinity (the per-step checks should already have stopped the run), so a
+    /// good file is never replaced by a poisoned one.
+    func writeCheckpoint(to path: String) throws {
         var rng: [String: [UInt64]] = [:]
         for (name, stream) in model.namedRandomStreams() { rng["model.\(name)"] = stream.state }
         let metrics = EpochMetrics.columns.enumerated().map { i, column in (column, history.map { $0.values[i] }) }
@@ -337,7 +333,14 @@ public final class Runner {
                                     schedule: schedule.exportState(lastEpoch: position.epoch),
                                     learningRate: Double(optimizer.learningRate), rng: rng,
                                     dataPosition: position, partialEpoch: partial.values, metrics: metrics)
-        try checkpoint.write(to: path)
+        do {
+            try checkpoint.write(to: path)
+        } catch CheckpointError.nonFiniteValue(_, let bad) {
+            let error = RunError.nonFinite(epoch: position.epoch, batch: max(position.cursor - 1, 0), step: globalStep,
+                                           what: "\(bad), found while writing \(path)")
+            try? writeSummary(status: "failed", message: error.description)
+            throw error
+        }
     }
 
     private func writeSummary(status: String, message: String? = nil) throws {
