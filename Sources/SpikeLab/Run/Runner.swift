@@ -374,6 +374,13 @@ public final class Runner {
         stopSignalReceived = 0
         signal(SIGINT) { _ in stopSignalReceived = 1 }
         signal(SIGTERM) { _ in stopSignalReceived = 1 }
+        // A blocked signal mask survives exec: a process started by a parent that blocks them
+        // (Foundation's Process does, from a test runner) would otherwise never see the signals.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
 }
 
