@@ -18,7 +18,8 @@ func report(_ error: Error) -> ExitCode {
     switch error {
     case let errors as ManifestErrors: return ExitCode(errors.exitCode)
     case let error as BuildError: return ExitCode(error.exitCode)
-    case is CheckpointError: return ExitCode(ExitStatus.badInput)
+    case let error as CheckpointError: return ExitCode(error.exitCode)
+    case is EvaluationError: return ExitCode(ExitStatus.badInput)
     case let error as RunError:
         switch error {
         case .directoryInUse, .nothingToResume: return ExitCode(ExitStatus.badInput)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SpikeTensor
 
 @main
@@ -7,5 +8,17 @@ struct SpikeLabCommand: ParsableCommand {
         commandName: "spikelab",
         abstract: "Reproduce spiking-neural-network papers: run manifests, resume, regenerate tables.",
         version: SpikeTensorVersion.string,
-        subcommands: [Run.self, Resume.self, Bench.self, DataCommand.self])
+        subcommands: [Run.self, Resume.self, Eval.self, Inspect.self, Bench.self, DataCommand.self])
+
+    /// ArgumentParser exits 64 on a usage error; SpikeLab's exit code for bad arguments is 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
 }

@@ -36,7 +36,8 @@ public struct Checkpoint {
     public var created: String
     /// SpikeLab version that wrote it.
     public var spikelabVersion: String
-    /// Parameters and buffers by state_dict name, in module order.
+    /// Parameters and buffers by state_dict name: in module order when written, in name order
+    /// when read (HDF5 lists a group's links by name).
     public var model: [(name: String, tensor: Tensor)]
     /// Optimizer state (nil for runs without an optimizer, e.g. a converted SNN).
     public var optimizer: OptimizerState?

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import SpikeLab
+
+/// `spikelab eval`: evaluate a checkpoint on its manifest's data.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a run's checkpoint: loss, top-1, top-5 and firing rate.",
+        discussion: """
+            Rebuilds the model from the manifest stored in the checkpoint, loads its weights and \
+            evaluates on the test split (data.test_subset) or the training split (data.subset, \
+            without augmentation). Writes nothing into the run directory; --out FILE saves the \
+            result as JSON. Uses the run's thread count, so the test metrics equal metrics.csv's row.
+            Exit codes: 0 done, 2 bad arguments or no such checkpoint, 3 unreadable checkpoint or missing data.
+            """)
+
+    @Argument(help: "A run directory (the --out of `spikelab run`) or a checkpoint file.")
+    var path: String
+
+    @Option(help: "Which split to evaluate: test or train.")
+    var split: String = "test"
+
+    @Option(help: "With a run directory: last or best (default last).")
+    var checkpoint: String?
+
+    @Option(help: "Also write the result as JSON to this file.")
+    var out: String?
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    @Option(help: "Threads (default: the count the run used).")
+    var threads: Int?
+
+    func validate() throws {
+        guard CheckpointEvaluation.Split(rawValue: split) != nil else {
+            throw ValidationError("--split must be test or train, got '\(split)'")
+        }
+        if let checkpoint, CheckpointEvaluation.Which(rawValue: checkpoint) == nil {
+            throw ValidationError("--checkpoint must be last or best, got '\(checkpoint)'")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func run() throws {
+        do {
+            let file = try CheckpointEvaluation.locate(path, which: checkpoint.flatMap { CheckpointEvaluation.Which(rawValue: $0) })
+            let evaluation = try CheckpointEvaluation.run(checkpointAt: file, split: CheckpointEvaluation.Split(rawValue: split)!,
+                                                          threads: threads)
+            let text = try evaluation.json()
+            if let out {
+                do {
+                    try (text + "\n").write(toFile: out, atomically: true, encoding: .utf8)
+                } catch {
+                    FileHandle.standardError.write(Data("error: \(out): cannot write the result: \(error.localizedDescription)\n".utf8))
+                    throw ExitCode(ExitStatus.badInput)
+                }
+            }
+            print(json ? text : evaluation.table())
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw report(error)
+        }
+    }
+}
