@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
             Benchmarks print what they measured, the core and thread counts, and throughput.
             Compare with PyTorch on the same machine: `make bench-peers`.
             """,
-        subcommands: [Engine.self])
+        subcommands: [Engine.self, Train.self])
 
     struct Engine: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -35,6 +35,43 @@ struct Bench: ParsableCommand {
             if let threads { Threads.configure(threads) }
             let report = EngineBenchmark(quick: quick).run()
             print(json ? try report.json() : report.table())
+        }
+    }
+
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Epoch time against checkpoint write time: the demo model (Fashion-MNIST) and vgg-small.",
+            discussion: """
+                demo: the demo manifest's cpu profile (spiking_cnn_28, LIF T=4) trains one real epoch \
+                through the runner (--quick: 1280 images, scaled to the 6000-image epoch). vgg_small: \
+                timed steps on synthetic CIFAR-shaped input, times the 782 steps of a CIFAR-10 epoch. \
+                Each checkpoint is written several times (atomic: temp file, fsync, rename); the goal is \
+                a write of at most 2 % of an epoch. Needs dataset-fashion-mnist (exit 3 without it).
+                """)
+
+        @Flag(help: "Print the report as JSON on standard output instead of a table.")
+        var json = false
+
+        @Flag(help: "A shorter demo epoch and fewer vgg-small steps and writes (a minute or two on 2 cores).")
+        var quick = false
+
+        @Option(help: "Threads for OpenBLAS, oneDNN and SpikeLab's loops (default: SPIKELAB_THREADS or all cores).")
+        var threads: Int?
+
+        func validate() throws {
+            if let threads, threads < 1 {
+                throw ValidationError("--threads must be at least 1, got \(threads)")
+            }
+        }
+
+        func run() throws {
+            if let threads { Threads.configure(threads) }
+            do {
+                let result = try TrainBenchmark(quick: quick).run()
+                print(json ? try result.json() : result.table())
+            } catch {
+                throw report(error)
+            }
         }
     }
 }

@@ -311,6 +311,16 @@ public final class Runner {
         }
     }
 
+    /// Median seconds of the per-step finite checks on the current state (for `bench train`).
+    func timeFiniteChecks(repetitions: Int) -> Double {
+        let parameters = model.namedParameters()
+        return measure(repetitions: repetitions) {
+            let gradients = parameters.compactMap { p in p.tensor.grad.map { (name: p.name, tensor: $0) } }
+            _ = NonFiniteValue.first(in: gradients)
+            _ = NonFiniteValue.first(in: model.stateDict())
+        }.median
+    }
+
     /// Records a failed run in summary.json, stops the data threads and returns the error to throw.
     private func stopNonFinite(epoch: Int, batch: Int, what: String) -> RunError {
         let error = RunError.nonFinite(epoch: epoch, batch: batch, step: globalStep + 1, what: what)
