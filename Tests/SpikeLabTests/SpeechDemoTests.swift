@@ -54,6 +54,7 @@ struct SpeechDemoTests {
         let speech = SpeechCommandsDemoSet(speakersPerLanguage: 1)
         try speech.write(first, seed: 9, to: root + "/a")
         try speech.write(second, seed: 9, to: root + "/b")
+        #expect(!speech.isComplete(root: root, seed: 9))  // its folder is "speech_commands", not "a"
         let treeA = fileTree(root + "/a")
         #expect(treeA == fileTree(root + "/b"))
         #expect(treeA.keys.contains("zero/\(SpokenDigits.speakerID(0))_nohash_0.wav"))
@@ -64,6 +65,28 @@ struct SpeechDemoTests {
         let one = try SHDFile.read(contentsOf: root + "/s1/shd_train.h5")
         #expect(one == (try SHDFile.read(contentsOf: root + "/s2/shd_train.h5")))
         #expect(one.count == 4 && one.labels == [0, 1, 2, 3] && one.keys == SHDFile.classNames)
+        // The completion marker holds the seed: complete for 9, not for another seed.
+        try shd.write(first, seed: 9, to: root + "/" + shd.folder)
+        #expect(shd.isComplete(root: root, seed: 9))
+        #expect(!shd.isComplete(root: root, seed: 10))
+    }
+
+    @Test("datasets with more classes than model.num_classes are refused with the value to set")
+    func fitChecks() throws {
+        let data = FeatureSequenceDataset(name: "t", features: [Float](repeating: 0, count: 3 * 98 * 40), labels: [0, 1, 9],
+                                          timeSteps: 98, featureCount: 40, classCount: 10)
+        let path = repositoryRoot + "/experiments/demo/speech-commands-lif.yaml"
+        let small = try Manifest.load(contentsOf: path, profile: "cpu", overrides: ["model.num_classes=5"])
+        #expect(throws: BuildError.data("data.loader speech_commands under datasets/demo/speech_commands has 10 classes, "
+                                        + "but model.num_classes is 5; set model.num_classes: 10")) {
+            try ExperimentBuilder.checkFit(train: data, test: data, small.experiment)
+        }
+        // A wrong in_channels never gets this far: the manifest rules refuse it.
+        #expect(throws: ManifestErrors.self) {
+            try Manifest.load(contentsOf: path, profile: "cpu", overrides: ["model.in_channels=64"])
+        }
+        let fine = try Manifest.load(contentsOf: path, profile: "cpu")
+        try ExperimentBuilder.checkFit(train: data, test: data, fine.experiment)
     }
 
     @Test("the demo manifests validate, and with small demo sets each trains one short epoch", .enabled(if: hasEspeak))
