@@ -110,6 +110,16 @@ struct SpeechDemoTests {
         }
     }
 
+    @Test("image augmentations on speech data are refused before training, not run on [T, F] samples")
+    func noImageAugmentations() throws {
+        let manifest = try Manifest.load(contentsOf: repositoryRoot + "/experiments/demo/shd-lif.yaml", profile: "cpu",
+                                         overrides: ["data.augment=[horizontal_flip]"])
+        #expect(throws: BuildError.unsupported(keyPath: "data.augment", value: "horizontalFlip(probability: 0.5)",
+                                               supported: ["no augmentations for shd (its samples are [T, F] sequences)"])) {
+            try ExperimentBuilder.transforms(manifest.experiment.data)
+        }
+    }
+
     @Test("a speech_commands manifest with the wrong neuron.time_steps is refused before training")
     func wrongTimeSteps() throws {
         let manifest = try Manifest.load(contentsOf: repositoryRoot + "/experiments/demo/speech-commands-lif.yaml",

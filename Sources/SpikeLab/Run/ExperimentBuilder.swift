@@ -103,6 +103,11 @@ public enum ExperimentBuilder {
     /// Training transforms in manifest order, and the evaluation transforms (normalisation only).
     public static func transforms(_ data: DataSettings) throws -> (train: [any ImageTransform], eval: [any ImageTransform]) {
         var train: [any ImageTransform] = [], eval: [any ImageTransform] = []
+        // Speech samples are [T, F] sequences, not images: no image transform applies to them.
+        if [.shd, .speechCommands].contains(data.loader), let first = data.augment.first {
+            throw BuildError.unsupported(keyPath: "data.augment", value: "\(first)",
+                                         supported: ["no augmentations for \(data.loader.rawValue) (its samples are [T, F] sequences)"])
+        }
         for augmentation in data.augment {
             switch augmentation {
             case .randomCrop(let size, let padding):
