@@ -42,9 +42,9 @@ public enum ExperimentBuilder {
     }
 
     /// Loaders this build can run.
-    static let supportedLoaders: [DataSettings.Loader] = [.fashionMNIST, .mnist, .cifar10, .cifar100]
+    static let supportedLoaders: [DataSettings.Loader] = [.fashionMNIST, .mnist, .cifar10, .cifar100, .shd, .speechCommands]
     /// Architectures this build can run.
-    static let supportedArchitectures: [ModelSettings.Architecture] = [.spikingCNN28, .vggSmall]
+    static let supportedArchitectures: [ModelSettings.Architecture] = [.spikingCNN28, .vggSmall, .shdFC]
 
     /// The training and test datasets of the manifest's loader.
     public static func datasets(_ data: DataSettings, root: String) throws -> (train: any ClassificationDataset, test: any ClassificationDataset) {
@@ -58,6 +58,14 @@ public enum ExperimentBuilder {
                 return (try CIFAR10.load(root: root, split: .train), try CIFAR10.load(root: root, split: .test))
             case .cifar100:
                 return (try CIFAR100.load(root: root, split: .train), try CIFAR100.load(root: root, split: .test))
+            case .shd:
+                let binning = shdBinning(data.frames)
+                let steps = data.frames?.timeSteps ?? 15
+                return (try SHD.load(root: root, split: .train, timeSteps: steps, binning: binning),
+                        try SHD.load(root: root, split: .test, timeSteps: steps, binning: binning))
+            case .speechCommands:
+                // Train = every clip in neither list; validation clips are not used by the runner.
+                return (try SpeechCommands.load(root: root, split: .train), try SpeechCommands.load(root: root, split: .test))
             default:
                 throw BuildError.unsupported(keyPath: "data.loader", value: data.loader.rawValue,
                                              supported: supportedLoaders.map(\.rawValue))
@@ -67,9 +75,39 @@ public enum ExperimentBuilder {
         }
     }
 
+    /// Throws unless the datasets fit the model the manifest describes: every label below
+    /// `model.num_classes`, and for sequence data `model.in_channels` features per step.
+    public static func checkFit(train: any ClassificationDataset, test: any ClassificationDataset,
+                                _ experiment: Experiment) throws {
+        let model = experiment.model, loader = experiment.data.loader.rawValue
+        for dataset in [train, test] where dataset.classCount > model.numClasses {
+            throw BuildError.data("data.loader \(loader) under \(experiment.data.root) has \(dataset.classCount) classes, "
+                                  + "but model.num_classes is \(model.numClasses); set model.num_classes: \(dataset.classCount)")
+        }
+        if ManifestSchema.sequenceLoaders.contains(loader), let features = train.inputShape.last,
+           features != model.inChannels {
+            throw BuildError.data("data.loader \(loader) gives \(features) features per step, but model.in_channels is "
+                                  + "\(model.inChannels); set model.in_channels: \(features)")
+        }
+    }
+
+    /// How SHD spikes become frames: the manifest's `data.frames.split_by` (SpikingJelly semantics).
+    static func shdBinning(_ frames: FrameSettings?) -> SpikeTrainBinning {
+        switch frames?.splitBy {
+        case .number?: .number
+        case .duration?: .duration(microseconds: frames?.durationMicroseconds ?? 1)
+        case .time?, nil: .time
+        }
+    }
+
     /// Training transforms in manifest order, and the evaluation transforms (normalisation only).
     public static func transforms(_ data: DataSettings) throws -> (train: [any ImageTransform], eval: [any ImageTransform]) {
         var train: [any ImageTransform] = [], eval: [any ImageTransform] = []
+        // Speech samples are [T, F] sequences, not images: no image transform applies to them.
+        if [.shd, .speechCommands].contains(data.loader), let first = data.augment.first {
+            throw BuildError.unsupported(keyPath: "data.augment", value: "\(first)",
+                                         supported: ["no augmentations for \(data.loader.rawValue) (its samples are [T, F] sequences)"])
+        }
         for augmentation in data.augment {
             switch augmentation {
             case .randomCrop(let size, let padding):
@@ -137,6 +175,16 @@ public enum ExperimentBuilder {
             return SpikingCNN28(neuron: spec, numClasses: settings.numClasses, width: Float(settings.width), rng: &rng)
         case .vggSmall:
             return VGGSmall(neuron: spec, numClasses: settings.numClasses, width: Float(settings.width), rng: &rng)
+        case .shdFC:
+            // Speech Commands clips always give the same number of log-mel frames; a spiking
+            // neuron must run exactly that many steps (SHD's frames follow neuron.time_steps).
+            if experiment.data.loader == .speechCommands && spec.foldedSteps != 1
+                && spec.timeSteps != SpeechCommands.frameCount {
+                throw BuildError.unsupported(keyPath: "neuron.time_steps", value: String(spec.timeSteps),
+                                             supported: ["\(SpeechCommands.frameCount) for speech_commands (log-mel frames of a 1 s clip)"])
+            }
+            return SHDFC(neuron: spec, inputs: settings.inChannels, numClasses: settings.numClasses,
+                         width: Float(settings.width), dropout: Float(settings.dropout), rng: &rng)
         default:
             throw BuildError.unsupported(keyPath: "model.arch", value: settings.arch.rawValue,
                                          supported: supportedArchitectures.map(\.rawValue))

@@ -131,6 +131,7 @@ public final class Runner {
         self.log = MetricsLog(path: directory + "/metrics.csv")
         let experiment = manifest.experiment
         let datasets = try ExperimentBuilder.datasets(experiment.data, root: experiment.data.expandedRoot)
+        try ExperimentBuilder.checkFit(train: datasets.train, test: datasets.test, experiment)
         let transforms = try ExperimentBuilder.transforms(experiment.data)
         model = try ExperimentBuilder.model(experiment)
         optimizer = ExperimentBuilder.optimizer(experiment.training.optimizer, parameters: model.namedParameters())
