@@ -80,6 +80,9 @@ struct VOCTests {
         #expect(dataError { _ = try VOCAnnotation.parse("<annotation></annotation><x/>", file: "x.xml") }?
             .description.contains("nothing after the root element") == true)
         #expect(dataError { _ = try VOCAnnotation.parse("", file: "empty.xml") } != nil)
+        // Deep nesting is refused before the recursion gets anywhere near the stack's end.
+        let deep = String(repeating: "<a>", count: 100_000)
+        #expect(dataError { _ = try XMLReader.parse(deep, file: "deep.xml") }?.description.contains("at most 256 levels") == true)
         #expect(dataError { _ = try VOCAnnotation.read(contentsOf: "/nonexistent/a.xml") } == .unreadable(file: "/nonexistent/a.xml", reason: "no such file"))
     }
 

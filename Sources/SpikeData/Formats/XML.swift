@@ -67,6 +67,9 @@ public struct XMLReader {
     private var position = 0
     private var line = 1
     private var lineStart = 0
+    private var depth = 0
+    /// Deeper nesting is refused: the reader recurses once per level, and annotation files nest 3 deep.
+    static let maximumDepth = 256
 
     /// The root element of the XML file at `path`.
     public static func parse(contentsOf path: String) throws -> XMLElement {
@@ -152,10 +155,14 @@ public struct XMLReader {
     }
 
     private static func isNameByte(_ b: UInt8, first: Bool) -> Bool {
-        if b >= 0x80 { return true }  // non-ASCII letters
-        let c = Character(UnicodeScalar(b))
-        if c.isLetter || c == "_" || c == ":" { return true }
-        return !first && (c.isNumber || c == "-" || c == ".")
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"), UInt8(ascii: ":"), 0x80...:
+            return true  // bytes ≥ 0x80 belong to non-ASCII letters
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."):
+            return !first
+        default:
+            return false
+        }
     }
 
     private mutating func name(_ what: String) throws -> String {
@@ -196,6 +203,9 @@ public struct XMLReader {
 
     private mutating func element() throws -> XMLElement {
         let startLine = line
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maximumDepth else { throw error("at most \(Self.maximumDepth) levels of nested elements") }
         try expect("<", "'<'")
         let tag = try name("an element name after '<'")
         var attributes: [String: String] = [:]
