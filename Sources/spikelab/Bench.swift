@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
             Benchmarks print what they measured, the core and thread counts, and throughput.
             Compare with PyTorch on the same machine: `make bench-peers`.
             """,
-        subcommands: [Engine.self, Train.self])
+        subcommands: [Engine.self, Train.self, DataLoaders.self])
 
     struct Engine: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -71,6 +71,43 @@ struct Bench: ParsableCommand {
                 print(json ? try result.json() : result.table())
             } catch {
                 throw report(error)
+            }
+        }
+    }
+
+    struct DataLoaders: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "data",
+            abstract: "Image dataset readers: JPEG decoding, TinyImageNet loading, VOC annotations and samples, letterboxing.",
+            discussion: "Generates its own demo data from Fashion-MNIST in a temporary folder first (removed afterwards).")
+
+        @Flag(help: "Print the report as JSON on standard output instead of a table.")
+        var json = false
+
+        @Flag(help: "Fewer images and repetitions.")
+        var quick = false
+
+        @Option(help: "Threads for parallel decoding (default: SPIKELAB_THREADS or all cores).")
+        var threads: Int?
+
+        @Option(help: "Folder of the Fashion-MNIST IDX files the demo data is made from.")
+        var fashionMnist: String = DataBenchmark.defaultFashionMNISTRoot
+
+        func validate() throws {
+            if let threads, threads < 1 {
+                throw ValidationError("--threads must be at least 1, got \(threads)")
+            }
+        }
+
+        func run() throws {
+            if let threads { Threads.configure(threads) }
+            do {
+                let report = try DataBenchmark(quick: quick, fashionMNISTRoot: fashionMnist).run()
+                print(json ? try report.json() : report.table())
+            } catch {
+                // Only reading or writing the demo data can fail.
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(ExitStatus.badData)
             }
         }
     }

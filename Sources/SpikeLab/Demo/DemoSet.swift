@@ -25,6 +25,8 @@ public enum DemoSets {
     public static let all: [any DemoSet] = [
         SpeechCommandsDemoSet(),
         SHDDemoSet(),
+        FashionScenesDemo(),
+        FashionTinyImageNetDemo(),
     ]
 
     /// The set called `name`, or nil.

@@ -42,7 +42,8 @@ public enum ExperimentBuilder {
     }
 
     /// Loaders this build can run.
-    static let supportedLoaders: [DataSettings.Loader] = [.fashionMNIST, .mnist, .cifar10, .cifar100, .shd, .speechCommands]
+    static let supportedLoaders: [DataSettings.Loader] = [.fashionMNIST, .mnist, .cifar10, .cifar100, .tinyImageNet,
+                                                           .sequentialCIFAR10, .sequentialCIFAR100, .shd, .speechCommands]
     /// Architectures this build can run.
     static let supportedArchitectures: [ModelSettings.Architecture] = [.spikingCNN28, .vggSmall, .shdFC]
 
@@ -66,6 +67,15 @@ public enum ExperimentBuilder {
             case .speechCommands:
                 // Train = every clip in neither list; validation clips are not used by the runner.
                 return (try SpeechCommands.load(root: root, split: .train), try SpeechCommands.load(root: root, split: .test))
+            case .tinyImageNet:
+                return (try TinyImageNet.load(root: root, split: .train), try TinyImageNet.load(root: root, split: .test))
+            case .sequentialCIFAR10, .sequentialCIFAR100:
+                // The images themselves: `transforms` ends both pipelines with `ImageColumns`, so
+                // augmentations see [3, 32, 32] and the model gets [32, 96] (one column per step).
+                let hundred = data.loader == .sequentialCIFAR100
+                return hundred
+                    ? (try CIFAR100.load(root: root, split: .train), try CIFAR100.load(root: root, split: .test))
+                    : (try CIFAR10.load(root: root, split: .train), try CIFAR10.load(root: root, split: .test))
             default:
                 throw BuildError.unsupported(keyPath: "data.loader", value: data.loader.rawValue,
                                              supported: supportedLoaders.map(\.rawValue))
@@ -84,7 +94,9 @@ public enum ExperimentBuilder {
             throw BuildError.data("data.loader \(loader) under \(experiment.data.root) has \(dataset.classCount) classes, "
                                   + "but model.num_classes is \(model.numClasses); set model.num_classes: \(dataset.classCount)")
         }
-        if ManifestSchema.sequenceLoaders.contains(loader), let features = train.inputShape.last,
+        // Speech samples are [T, F]; sequential CIFAR's images become [32, 96] columns only in
+        // its transforms, and its model reads them as 3 channels (ImageColumns).
+        if [.shd, .speechCommands].contains(experiment.data.loader), let features = train.inputShape.last,
            features != model.inChannels {
             throw BuildError.data("data.loader \(loader) gives \(features) features per step, but model.in_channels is "
                                   + "\(model.inChannels); set model.in_channels: \(features)")
@@ -108,6 +120,10 @@ public enum ExperimentBuilder {
             throw BuildError.unsupported(keyPath: "data.augment", value: "\(first)",
                                          supported: ["no augmentations for \(data.loader.rawValue) (its samples are [T, F] sequences)"])
         }
+        if let size = data.resize {
+            train.append(Resize(size: size))
+            eval.append(Resize(size: size))
+        }
         for augmentation in data.augment {
             switch augmentation {
             case .randomCrop(let size, let padding):
@@ -128,6 +144,10 @@ public enum ExperimentBuilder {
                 throw BuildError.unsupported(keyPath: "data.augment", value: "\(augmentation)",
                                              supported: ["random_crop", "horizontal_flip", "normalize"])
             }
+        }
+        if data.loader == .sequentialCIFAR10 || data.loader == .sequentialCIFAR100 {
+            train.append(ImageColumns())
+            eval.append(ImageColumns())
         }
         return (train, eval)
     }
@@ -170,6 +190,7 @@ public enum ExperimentBuilder {
         var rng = PhiloxGenerator(seed: UInt64(experiment.seed), stream: Stream.modelInit.rawValue)
         let spec = neuronSpec(experiment.neuron)
         let settings = experiment.model
+        try checkImageSize(experiment)
         switch settings.arch {
         case .spikingCNN28:
             return SpikingCNN28(neuron: spec, numClasses: settings.numClasses, width: Float(settings.width), rng: &rng)
@@ -189,6 +210,22 @@ public enum ExperimentBuilder {
             throw BuildError.unsupported(keyPath: "model.arch", value: settings.arch.rawValue,
                                          supported: supportedArchitectures.map(\.rawValue))
         }
+    }
+
+    /// Side length of each loader's images as published.
+    static let nativeImageSide: [DataSettings.Loader: Int] = [
+        .fashionMNIST: 28, .mnist: 28, .cifar10: 32, .cifar100: 32, .tinyImageNet: 64,
+    ]
+    /// Side length of the images each image architecture takes.
+    static let architectureImageSide: [ModelSettings.Architecture: Int] = [.spikingCNN28: 28, .vggSmall: 32]
+
+    /// Refuses an image size the architecture cannot take (e.g. TinyImageNet's 64×64 on
+    /// vgg_small, which is built for 32×32), naming `data.resize` as the fix.
+    static func checkImageSize(_ experiment: Experiment) throws {
+        guard let needed = architectureImageSide[experiment.model.arch],
+              let side = experiment.data.resize ?? nativeImageSide[experiment.data.loader], side != needed else { return }
+        throw BuildError.unsupported(keyPath: "data.resize", value: experiment.data.resize.map(String.init) ?? "none (\(side)×\(side) images)",
+                                     supported: ["\(needed) (\(experiment.model.arch.rawValue) takes \(needed)×\(needed) images)"])
     }
 
     /// The optimizer over the model's named parameters.
