@@ -1,0 +1,189 @@
+import Foundation
+
+/// Downloads, checks and unpacks the files of one dataset into a root, doing only what is
+/// not done yet: a file that already verifies is not downloaded again, an archive already
+/// unpacked from the same bytes is not unpacked again, and an interrupted download resumes.
+public final class DatasetFetcher {
+    public let spec: DatasetSpec
+    public let root: String
+    public let downloader: HTTPDownloader
+    /// Tries per URL; after a broken transfer the next try resumes with a Range request.
+    public let attempts: Int
+    private let log: (String) -> Void
+    private let progress: @Sendable (String, Int, Int?) -> Void
+
+    /// `log` receives one line per step; `progress(file, have, total)` is called as bytes arrive.
+    public init(spec: DatasetSpec, root: String, downloader: HTTPDownloader = HTTPDownloader(), attempts: Int = 3,
+                log: @escaping (String) -> Void = { _ in },
+                progress: @escaping @Sendable (String, Int, Int?) -> Void = { _, _, _ in }) {
+        self.spec = spec
+        self.root = root
+        self.downloader = downloader
+        self.attempts = max(1, attempts)
+        self.log = log
+        self.progress = progress
+    }
+
+    /// Brings every file into place; throws the first file's failure after trying all files.
+    /// Files that must be fetched by hand are reported together at the end.
+    public func fetchAll() throws(FetchError) {
+        do {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        } catch {
+            throw .io(path: root, reason: "cannot create the root directory: \(error.localizedDescription)")
+        }
+        var manual: [FetchError] = []
+        for file in spec.files {
+            do {
+                try fetch(file)
+            } catch let error {
+                if case .manualDownload = error { manual.append(error); continue }
+                throw error
+            }
+        }
+        if let first = manual.first {
+            if manual.count == 1 { throw first }
+            let names = manual.compactMap { error -> String? in
+                if case let .manualDownload(file, _) = error { return file }
+                return nil
+            }
+            throw .manualDownload(file: names.joined(separator: ", "), instructions: {
+                if case let .manualDownload(_, text) = first { return text }
+                return ""
+            }())
+        }
+    }
+
+    /// Brings one file into place (download if needed, verify, extract if needed).
+    public func fetch(_ file: DatasetFile) throws(FetchError) {
+        let path = root + "/" + file.name
+        let state: VerificationReport.FileState
+        do { state = try DatasetVerifier.check(file, at: path) } catch {
+            throw .io(path: path, reason: "\(error)")
+        }
+        switch state {
+        case let .ok(note):
+            log("\(file.name): already present and verified (\(note)); not downloaded again")
+        case let .unchecked(size):
+            log("\(file.name): already present (\(size) bytes; no published checksum to check against); not downloaded again")
+        case .wrongSize, .checksumMismatch:
+            log("\(file.name): present but corrupt (\(state)); downloading it again")
+            unlink(path)
+            try download(file, to: path)
+        case .missing, .notNeeded:
+            if file.extract != .none, !spec.layout.isEmpty,
+               spec.layout.allSatisfy({ DatasetVerifier.check($0, root: root) == nil }) {
+                log("\(file.name): absent, but the extracted layout is complete; not downloaded")
+                return
+            }
+            try download(file, to: path)
+        }
+        try extractIfNeeded(file, archive: path)
+    }
+
+    private func download(_ file: DatasetFile, to path: String) throws(FetchError) {
+        if file.urls.isEmpty {
+            throw .manualDownload(file: file.name, instructions: (file.manualInstructions ?? "no download URL is known")
+                + "; place it at \(path) and run `spikelab data verify \(spec.name) --root \(root)`")
+        }
+        let part = path + ".part"
+        let directory = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var errors: [String] = []
+        for url in file.urls {
+            for attempt in 1...attempts {
+                let have = HTTPDownloader.fileSize(part) ?? 0
+                log("\(file.name): " + (have > 0 ? "resuming \(url) from byte \(have)" : "downloading \(url)")
+                    + (attempt > 1 ? " (try \(attempt) of \(attempts))" : ""))
+                let name = file.name
+                let report = progress
+                do {
+                    let outcome = try downloader.download(url, into: part) { have, total in report(name, have, total) }
+                    if outcome.status == 200 && have > 0 {
+                        log("\(file.name): the server ignored the Range request (HTTP 200); started again from byte 0")
+                    }
+                    try finish(file, part: part, path: path)
+                    return
+                } catch let error {
+                    errors.append("\(url): \(error)")
+                    switch error {
+                    case .transfer:
+                        log("\(file.name): \(error)")
+                        continue  // the part file keeps what arrived; the next try resumes
+                    case .badContentRange, .wrongSize:
+                        unlink(part)  // the part file cannot be trusted: start again
+                        continue
+                    case .checksumMismatch:
+                        throw error
+                    default:
+                        break  // this URL cannot work (bad URL, HTTP error): try the next mirror
+                    }
+                }
+                break
+            }
+        }
+        throw .allSourcesFailed(file: file.name, errors: errors)
+    }
+
+    /// Checks the finished part file and moves it to its final name (removing it when it is bad).
+    private func finish(_ file: DatasetFile, part: String, path: String) throws(FetchError) {
+        let state: VerificationReport.FileState
+        do { state = try DatasetVerifier.check(file, at: part) } catch {
+            throw .io(path: part, reason: "\(error)")
+        }
+        switch state {
+        case let .ok(note):
+            log("\(file.name): verified (\(note))")
+        case let .unchecked(size):
+            log("\(file.name): \(size) bytes; no published checksum, so it could not be verified")
+        case let .wrongSize(expected, actual):
+            throw .wrongSize(file: file.name, expected: expected, actual: actual)
+        case let .checksumMismatch(kind, expected, actual):
+            unlink(part)
+            throw .checksumMismatch(file: file.name, expected: Checksum(kind, expected), actual: actual, removed: part)
+        case .missing, .notNeeded:
+            throw .io(path: part, reason: "the download produced no file")
+        }
+        if rename(part, path) != 0 {
+            throw .io(path: path, reason: "cannot move \(part) into place: \(String(cString: strerror(errno)))")
+        }
+        removeExtractionMarker(file)
+    }
+
+    // MARK: extraction, remembered by a marker holding the archive's size and modification time
+
+    private var markerDirectory: String { root + "/.spikelab-extracted" }
+
+    private func markerPath(_ file: DatasetFile) -> String {
+        markerDirectory + "/" + file.name.replacingOccurrences(of: "/", with: "_") + ".done"
+    }
+
+    private func archiveStamp(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return "\(info.st_size) \(info.st_mtim.tv_sec)"
+    }
+
+    private func extractionMarkerMatches(_ file: DatasetFile) -> Bool {
+        guard let marker = try? String(contentsOfFile: markerPath(file), encoding: .utf8) else { return false }
+        return marker.trimmingCharacters(in: .whitespacesAndNewlines) == archiveStamp(root + "/" + file.name)
+    }
+
+    private func removeExtractionMarker(_ file: DatasetFile) {
+        unlink(markerPath(file))
+    }
+
+    private func extractIfNeeded(_ file: DatasetFile, archive: String) throws(FetchError) {
+        guard file.extract != .none else { return }
+        if extractionMarkerMatches(file) {
+            log("\(file.name): already extracted from these bytes; not extracted again")
+            return
+        }
+        log("\(file.name): extracting (\(file.extract.rawValue)) into \(root)")
+        let count = try ArchiveExtraction.extract(archive, kind: file.extract, into: file.extract == .gzip
+            ? (archive as NSString).deletingLastPathComponent : root)
+        log("\(file.name): \(count) entries extracted")
+        try? FileManager.default.createDirectory(atPath: markerDirectory, withIntermediateDirectories: true)
+        try? (archiveStamp(archive) ?? "").write(toFile: markerPath(file), atomically: true, encoding: .utf8)
+    }
+}
