@@ -105,6 +105,31 @@ struct FetchTests {
         #expect(lines.all.contains { $0.contains("ignored the Range request") })
     }
 
+    @Test("A 206 whose Content-Range does not continue the part file is rejected and the download restarts")
+    func wrongContentRange() throws {
+        let server = try LoopbackHTTPServer(files: ["blob.bin": Self.payload], behaviours: [.wrongContentRange])
+        defer { server.stop() }
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        _ = dir.write(Array(Self.payload.prefix(777)), to: "blob.bin.part")
+        try fetcher(spec([server.url("blob.bin")]), root: dir.path).fetchAll()
+        #expect(FileManager.default.contents(atPath: dir.file("blob.bin")).map(Array.init) == Self.payload)
+        #expect(server.requests.map(\.range) == ["bytes=777-", nil])
+    }
+
+    @Test("A corrupt file already under its final name is replaced by a fresh download")
+    func corruptExistingFile() throws {
+        let server = try LoopbackHTTPServer(files: ["blob.bin": Self.payload])
+        defer { server.stop() }
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        _ = dir.write([UInt8](repeating: 1, count: 10), to: "blob.bin")
+        let lines = LogLines()
+        try fetcher(spec([server.url("blob.bin")]), root: dir.path, lines: lines).fetchAll()
+        #expect(FileManager.default.contents(atPath: dir.file("blob.bin")).map(Array.init) == Self.payload)
+        #expect(lines.all.contains("blob.bin: present but corrupt: wrong size: 10 bytes, expected 300000; downloading it again"))
+    }
+
     @Test("A file that already verifies is not downloaded again")
     func idempotent() throws {
         let server = try LoopbackHTTPServer(files: ["blob.bin": Self.payload])
@@ -179,8 +204,8 @@ struct FetchTests {
             Issue.record("a manual file was not reported")
         } catch let error {
             let text = "\(error)"
-            #expect(text.contains("DvsGesture.tar.gz cannot be downloaded automatically: get it from the Box folder"))
-            #expect(text.contains("spikelab data verify gesture --root"))
+            #expect(text == "this file cannot be downloaded automatically; place it under \(dir.path) and run "
+                + "`spikelab data verify gesture --root \(dir.path)`:\n  - DvsGesture.tar.gz: get it from the Box folder")
         }
     }
 }

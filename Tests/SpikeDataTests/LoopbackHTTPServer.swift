@@ -20,6 +20,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         case ignoreRange
         /// Answers with this status and no body.
         case status(Int)
+        /// Answers a Range request with 206 but the body and Content-Range of the whole file from byte 0.
+        case wrongContentRange
     }
 
     let port: UInt16
@@ -123,6 +125,9 @@ final class LoopbackHTTPServer: @unchecked Sendable {
 
         guard let file else { return send(connection, status: 404, headers: [:], body: []) }
         if case let .status(code) = behaviour { return send(connection, status: code, headers: [:], body: []) }
+        if case .wrongContentRange = behaviour {
+            return send(connection, status: 206, headers: ["Content-Range": "bytes 0-\(file.count - 1)/\(file.count)"], body: file)
+        }
         var start = 0
         let honoursRange: Bool
         switch behaviour {

@@ -24,33 +24,25 @@ public final class DatasetFetcher {
         self.progress = progress
     }
 
-    /// Brings every file into place; throws the first file's failure after trying all files.
-    /// Files that must be fetched by hand are reported together at the end.
+    /// Brings every file into place, stopping at the first failure; files that must be fetched
+    /// by hand are skipped and reported together at the end.
     public func fetchAll() throws(FetchError) {
         do {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         } catch {
             throw .io(path: root, reason: "cannot create the root directory: \(error.localizedDescription)")
         }
-        var manual: [FetchError] = []
+        var manual: [(String, String)] = []
         for file in spec.files {
             do {
                 try fetch(file)
             } catch let error {
-                if case .manualDownload = error { manual.append(error); continue }
-                throw error
+                guard case let .manualDownload(name, instructions) = error else { throw error }
+                manual.append((name, instructions))
             }
         }
-        if let first = manual.first {
-            if manual.count == 1 { throw first }
-            let names = manual.compactMap { error -> String? in
-                if case let .manualDownload(file, _) = error { return file }
-                return nil
-            }
-            throw .manualDownload(file: names.joined(separator: ", "), instructions: {
-                if case let .manualDownload(_, text) = first { return text }
-                return ""
-            }())
+        if !manual.isEmpty {
+            throw .manualDownloads(dataset: spec.name, root: root, files: manual.map(\.0), instructions: manual.map(\.1))
         }
     }
 
@@ -67,7 +59,7 @@ public final class DatasetFetcher {
         case let .unchecked(size):
             log("\(file.name): already present (\(size) bytes; no published checksum to check against); not downloaded again")
         case .wrongSize, .checksumMismatch:
-            log("\(file.name): present but corrupt (\(state)); downloading it again")
+            log("\(file.name): present but corrupt\(state.detail(file.name)); downloading it again")
             unlink(path)
             try download(file, to: path)
         case .missing, .notNeeded:
@@ -83,8 +75,7 @@ public final class DatasetFetcher {
 
     private func download(_ file: DatasetFile, to path: String) throws(FetchError) {
         if file.urls.isEmpty {
-            throw .manualDownload(file: file.name, instructions: (file.manualInstructions ?? "no download URL is known")
-                + "; place it at \(path) and run `spikelab data verify \(spec.name) --root \(root)`")
+            throw .manualDownload(file: file.name, instructions: file.manualInstructions ?? "no download URL is known")
         }
         let part = path + ".part"
         let directory = (path as NSString).deletingLastPathComponent

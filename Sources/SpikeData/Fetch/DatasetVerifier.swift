@@ -17,6 +17,19 @@ public struct VerificationReport: Sendable, CustomStringConvertible {
         /// Present with the right size but another checksum than the published one.
         case checksumMismatch(kind: ChecksumKind, expected: String, actual: String)
 
+        /// What follows the file name in a report line (` (…)` or `: …`).
+        public func detail(_ name: String) -> String {
+            switch self {
+            case let .ok(note): return " (\(note))"
+            case let .unchecked(size): return " (\(size) bytes): no published checksum, only the size could be checked"
+            case .notNeeded: return ": not needed, its extracted files are all in place"
+            case let .missing(partial):
+                return partial.map { ": only an interrupted download (\($0) bytes in \(name).part); `spikelab data fetch` resumes it" } ?? ""
+            case let .wrongSize(expected, actual): return ": wrong size: \(actual) bytes, expected \(expected)"
+            case let .checksumMismatch(kind, expected, actual): return ": \(kind.rawValue) checksum mismatch: \(actual), published \(expected)"
+            }
+        }
+
         /// True for the states that make the dataset unusable.
         public var isProblem: Bool {
             switch self {
@@ -52,17 +65,15 @@ public struct VerificationReport: Sendable, CustomStringConvertible {
     public var lines: [String] {
         var out: [String] = []
         for (name, state) in files {
+            let label: String
             switch state {
-            case let .ok(note): out.append("ok         \(name) (\(note))")
-            case let .unchecked(size): out.append("unchecked  \(name) (\(size) bytes): no published checksum, only the size could be checked")
-            case .notNeeded: out.append("absent     \(name): not needed, its extracted files are all in place")
-            case let .missing(partial):
-                out.append("MISSING    \(name)" + (partial.map { ": only an interrupted download (\($0) bytes in \(name).part); `spikelab data fetch` resumes it" } ?? ""))
-            case let .wrongSize(expected, actual):
-                out.append("CORRUPT    \(name): wrong size: \(actual) bytes, expected \(expected)")
-            case let .checksumMismatch(kind, expected, actual):
-                out.append("CORRUPT    \(name): \(kind.rawValue) checksum mismatch: \(actual), published \(expected)")
+            case .ok: label = "ok        "
+            case .unchecked: label = "unchecked "
+            case .notNeeded: label = "absent    "
+            case .missing: label = "MISSING   "
+            case .wrongSize, .checksumMismatch: label = "CORRUPT   "
             }
+            out.append("\(label) \(name)\(state.detail(name))")
         }
         for (entry, problem) in layout {
             guard let problem else { continue }

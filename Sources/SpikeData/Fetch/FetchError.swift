@@ -14,8 +14,10 @@ public enum FetchError: Error, CustomStringConvertible, Equatable, Sendable {
     case checksumMismatch(file: String, expected: Checksum, actual: String, removed: String)
     /// Every URL of a file failed; `errors` lists each attempt.
     case allSourcesFailed(file: String, errors: [String])
-    /// The file has no download URL: it has to be fetched by hand.
+    /// The file has no download URL: it has to be fetched by hand (`instructions` says from where).
     case manualDownload(file: String, instructions: String)
+    /// Files of `dataset` that have to be fetched by hand, each with its instructions, and how to check them after.
+    case manualDownloads(dataset: String, root: String, files: [String], instructions: [String])
     /// An archive entry would land outside the root (absolute path, `..`, a link leading out).
     case unsafeEntry(archive: String, entry: String, reason: String)
     /// The archive is damaged or uses a feature this reader does not support.
@@ -42,6 +44,10 @@ public enum FetchError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(file): every source failed:\n" + errors.map { "  - \($0)" }.joined(separator: "\n")
         case let .manualDownload(file, instructions):
             return "\(file) cannot be downloaded automatically: \(instructions)"
+        case let .manualDownloads(dataset, root, files, instructions):
+            let list = zip(files, instructions).map { "  - \($0): \($1)" }.joined(separator: "\n")
+            return "\(files.count == 1 ? "this file cannot" : "these files cannot") be downloaded automatically; "
+                + "place \(files.count == 1 ? "it" : "each") under \(root) and run `spikelab data verify \(dataset) --root \(root)`:\n" + list
         case let .unsafeEntry(archive, entry, reason):
             return "\(archive): refusing entry '\(entry)': \(reason); nothing of it was written"
         case let .badArchive(archive, offset, reason):
