@@ -20,30 +20,17 @@ public struct MD5: Sendable {
         0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
     ]
 
-    private var state: (UInt32, UInt32, UInt32, UInt32) = (0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476)
-    private var pending: [UInt8] = []
-    private var length: UInt64 = 0
+    private typealias State = (UInt32, UInt32, UInt32, UInt32)
+    private var state: State = (0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476)
+    private var blocks = BlockFeeder()
 
-    public init() { pending.reserveCapacity(64) }
+    public init() {}
 
     /// Feeds the next bytes.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        length &+= UInt64(bytes.count)
-        var index = 0
-        if !pending.isEmpty {
-            let take = min(64 - pending.count, bytes.count)
-            pending += bytes[0..<take]
-            index = take
-            if pending.count == 64 {
-                pending.withUnsafeBytes { compress($0, at: 0) }
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
-        while index + 64 <= bytes.count {
-            compress(bytes, at: index)
-            index += 64
-        }
-        if index < bytes.count { pending += bytes[index...] }
+        var state = self.state
+        blocks.feed(bytes) { Self.compress(&state, $0, at: $1) }
+        self.state = state
     }
 
     /// Feeds the next bytes.
@@ -54,13 +41,10 @@ public struct MD5: Sendable {
 
     /// The 16-byte digest of everything fed so far (the hasher itself is left as it was).
     public func finalize() -> [UInt8] {
-        var copy = self
-        let bitLength = length &* 8
-        var tail: [UInt8] = [0x80]
-        while (Int(length % 64) + tail.count) % 64 != 56 { tail.append(0) }
-        for shift in stride(from: 0, to: 64, by: 8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        tail.withUnsafeBytes { copy.update($0) }
-        let (a, b, c, d) = copy.state
+        var state = self.state
+        var blocks = self.blocks
+        blocks.finish(bigEndianLength: false) { Self.compress(&state, $0, at: $1) }
+        let (a, b, c, d) = state
         return [a, b, c, d].flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(8 * $0)) } }
     }
 
@@ -71,7 +55,7 @@ public struct MD5: Sendable {
         return hasher.finalize()
     }
 
-    private mutating func compress(_ block: UnsafeRawBufferPointer, at offset: Int) {
+    private static func compress(_ state: inout State, _ block: UnsafeRawBufferPointer, at offset: Int) {
         // A stack buffer: a heap array per 64-byte block would dominate the cost on large files.
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { m in
             for i in 0..<16 {

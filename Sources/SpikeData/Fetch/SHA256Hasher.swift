@@ -11,31 +11,17 @@ public struct SHA256Hasher: Sendable {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
-    private var state: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
-    private var pending: [UInt8] = []
-    private var length: UInt64 = 0
+    private typealias State = [UInt32]
+    private var state: State = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+    private var blocks = BlockFeeder()
 
-    public init() { pending.reserveCapacity(64) }
+    public init() {}
 
     /// Feeds the next bytes.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        length &+= UInt64(bytes.count)
-        var index = 0
-        if !pending.isEmpty {
-            let take = min(64 - pending.count, bytes.count)
-            pending += bytes[0..<take]
-            index = take
-            if pending.count == 64 {
-                let block = pending
-                block.withUnsafeBytes { compress($0, at: 0) }
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
-        while index + 64 <= bytes.count {
-            compress(bytes, at: index)
-            index += 64
-        }
-        if index < bytes.count { pending += bytes[index...] }
+        var state = self.state
+        blocks.feed(bytes) { Self.compress(&state, $0, at: $1) }
+        self.state = state
     }
 
     /// Feeds the next bytes.
@@ -46,13 +32,10 @@ public struct SHA256Hasher: Sendable {
 
     /// The 32-byte digest of everything fed so far (the hasher itself is left as it was).
     public func finalize() -> [UInt8] {
-        var copy = self
-        let bitLength = length &* 8
-        var tail: [UInt8] = [0x80]
-        while (Int(length % 64) + tail.count) % 64 != 56 { tail.append(0) }
-        for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
-        tail.withUnsafeBytes { copy.update($0) }
-        return copy.state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) } }
+        var state = self.state
+        var blocks = self.blocks
+        blocks.finish(bigEndianLength: true) { Self.compress(&state, $0, at: $1) }
+        return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) } }
     }
 
     /// The digest of `bytes`.
@@ -62,7 +45,7 @@ public struct SHA256Hasher: Sendable {
         return hasher.finalize()
     }
 
-    private mutating func compress(_ block: UnsafeRawBufferPointer, at offset: Int) {
+    private static func compress(_ state: inout State, _ block: UnsafeRawBufferPointer, at offset: Int) {
         // A stack buffer: a heap array per 64-byte block would dominate the cost on large files.
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
             for i in 0..<16 {
@@ -86,5 +69,5 @@ public struct SHA256Hasher: Sendable {
     }
 
     @inline(__always)
-    private func rotate(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+    private static func rotate(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
 }
