@@ -49,10 +49,7 @@ public final class DatasetFetcher {
     /// Brings one file into place (download if needed, verify, extract if needed).
     public func fetch(_ file: DatasetFile) throws(FetchError) {
         let path = root + "/" + file.name
-        let state: VerificationReport.FileState
-        do { state = try DatasetVerifier.check(file, at: path) } catch {
-            throw .io(path: path, reason: "\(error)")
-        }
+        let state = try self.state(of: file, at: path)
         switch state {
         case let .ok(note):
             log("\(file.name): already present and verified (\(note)); not downloaded again")
@@ -116,13 +113,16 @@ public final class DatasetFetcher {
         throw .allSourcesFailed(file: file.name, errors: errors)
     }
 
+    /// `DatasetVerifier.check`, with a read failure reported as the I/O error it is.
+    private func state(of file: DatasetFile, at path: String) throws(FetchError) -> VerificationReport.FileState {
+        do { return try DatasetVerifier.check(file, at: path) } catch {
+            throw .io(path: path, reason: "\(error)")
+        }
+    }
+
     /// Checks the finished part file and moves it to its final name (removing it when it is bad).
     private func finish(_ file: DatasetFile, part: String, path: String) throws(FetchError) {
-        let state: VerificationReport.FileState
-        do { state = try DatasetVerifier.check(file, at: part) } catch {
-            throw .io(path: part, reason: "\(error)")
-        }
-        switch state {
+        switch try state(of: file, at: part) {
         case let .ok(note):
             log("\(file.name): verified (\(note))")
         case let .unchecked(size):
