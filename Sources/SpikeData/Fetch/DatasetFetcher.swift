@@ -93,7 +93,8 @@ public final class DatasetFetcher {
                     try finish(file, part: part, path: path)
                     return
                 } catch let error {
-                    errors.append("\(url): \(error)")
+                    // Most errors name the URL themselves; the rest get it in front.
+                    errors.append(error.description.hasPrefix(url) ? error.description : "\(url): \(error)")
                     switch error {
                     case .transfer:
                         log("\(file.name): \(error)")

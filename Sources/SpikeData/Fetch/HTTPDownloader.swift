@@ -46,7 +46,7 @@ public final class HTTPDownloader: Sendable {
         request.setValue("spikelab-data-fetch", forHTTPHeaderField: "User-Agent")
         if existing > 0 { request.setValue("bytes=\(existing)-", forHTTPHeaderField: "Range") }
 
-        let receiver = Receiver(url: url, partPath: partPath, existing: existing, progress: progress)
+        let receiver = Receiver(url: url, partPath: partPath, existing: existing, idleTimeout: idleTimeout, progress: progress)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = idleTimeout
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
@@ -68,6 +68,7 @@ public final class HTTPDownloader: Sendable {
         let url: String
         let partPath: String
         let existing: Int
+        let idleTimeout: TimeInterval
         let progress: @Sendable (Int, Int?) -> Void
         let finished = DispatchSemaphore(value: 0)
         var status = 0
@@ -77,10 +78,12 @@ public final class HTTPDownloader: Sendable {
         var descriptor: Int32 = -1
         var failure: FetchError?
 
-        init(url: String, partPath: String, existing: Int, progress: @escaping @Sendable (Int, Int?) -> Void) {
+        init(url: String, partPath: String, existing: Int, idleTimeout: TimeInterval,
+             progress: @escaping @Sendable (Int, Int?) -> Void) {
             self.url = url
             self.partPath = partPath
             self.existing = existing
+            self.idleTimeout = idleTimeout
             self.progress = progress
         }
 
@@ -150,7 +153,7 @@ public final class HTTPDownloader: Sendable {
                 descriptor = -1
             }
             if failure == nil, let error, status != 416 {
-                failure = .transfer(url: url, received: written, reason: Self.describe(error))
+                failure = .transfer(url: url, received: written, reason: describe(error))
             }
             finished.signal()
         }
@@ -184,9 +187,21 @@ public final class HTTPDownloader: Sendable {
             return (start, Int(parts[1]))
         }
 
-        static func describe(_ error: Error) -> String {
+        /// Plain words for the URL errors a download meets most, else Foundation's text and code.
+        func describe(_ error: Error) -> String {
             let ns = error as NSError
-            return "\(ns.localizedDescription) (\(ns.domain) \(ns.code))"
+            let code = "(\(ns.domain) \(ns.code))"
+            guard ns.domain == NSURLErrorDomain else { return "\(ns.localizedDescription) \(code)" }
+            switch ns.code {
+            case NSURLErrorTimedOut: return "timed out: no data for \(idleTimeout) s \(code)"
+            case NSURLErrorNetworkConnectionLost: return "the server closed the connection \(code)"
+            case NSURLErrorCannotConnectToHost: return "cannot connect to the server \(code)"
+            case NSURLErrorCannotFindHost, NSURLErrorDNSLookupFailed: return "the host name does not resolve \(code)"
+            case NSURLErrorNotConnectedToInternet: return "no network connection \(code)"
+            case NSURLErrorServerCertificateUntrusted, NSURLErrorSecureConnectionFailed:
+                return "the TLS connection failed: \(ns.localizedDescription) \(code)"
+            default: return "\(ns.localizedDescription) \(code)"
+            }
         }
     }
 }
