@@ -90,6 +90,24 @@ struct FetchTests {
         #expect(server.requests.map(\.range) == ["bytes=1000-"])
     }
 
+    @Test("A server that goes silent times out with a plain message and keeps the bytes that arrived")
+    func stallTimesOut() throws {
+        let server = try LoopbackHTTPServer(files: ["blob.bin": Self.payload], behaviours: [.stallAfter(50_000, seconds: 1.5)])
+        defer { server.stop() }
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let impatient = DatasetFetcher(spec: spec([server.url("blob.bin")]), root: dir.path,
+                                       downloader: HTTPDownloader(idleTimeout: 0.5), attempts: 1)
+        do {
+            try impatient.fetchAll()
+            Issue.record("a stalled download succeeded")
+        } catch let error {
+            #expect("\(error)".contains("the transfer broke off after 50000 bytes: timed out: no data for 0.5 s"), "\(error)")
+        }
+        #expect(HTTPDownloader.fileSize(dir.file("blob.bin.part")) == 50_000)
+        #expect(!FileManager.default.fileExists(atPath: dir.file("blob.bin")))
+    }
+
     @Test("A server that ignores Range (200) makes the download start over cleanly from byte 0")
     func serverIgnoresRange() throws {
         let server = try LoopbackHTTPServer(files: ["blob.bin": Self.payload], behaviours: [.ignoreRange])

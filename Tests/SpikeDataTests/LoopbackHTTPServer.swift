@@ -20,6 +20,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         case ignoreRange
         /// Answers with this status and no body.
         case status(Int)
+        /// Sends the first `bytes` of the body, then goes silent for `seconds` before closing.
+        case stallAfter(Int, seconds: Double)
         /// Answers a Range request with 206 but the body and Content-Range of the whole file from byte 0.
         case wrongContentRange
     }
@@ -131,7 +133,7 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         var start = 0
         let honoursRange: Bool
         switch behaviour {
-        case .normal, .cutAfter: honoursRange = true
+        case .normal, .cutAfter, .stallAfter: honoursRange = true
         default: honoursRange = false
         }
         if honoursRange, let range, range.hasPrefix("bytes=") {
@@ -146,6 +148,11 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         if start > 0 { headers["Content-Range"] = "bytes \(start)-\(file.count - 1)/\(file.count)" }
         if case let .cutAfter(bytes) = behaviour {
             return send(connection, status: status, headers: headers, body: Array(body.prefix(bytes)))
+        }
+        if case let .stallAfter(bytes, seconds) = behaviour {
+            send(connection, status: status, headers: headers, body: Array(body.prefix(bytes)))
+            Thread.sleep(forTimeInterval: seconds)
+            return
         }
         send(connection, status: status, headers: headers, body: body)
     }
