@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "SpikeLab",
                 "SpikeTensor",
+                "SpikeData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SpikeTensorTests", dependencies: ["SpikeTensor"]),
