@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
             Benchmarks print what they measured, the core and thread counts, and throughput.
             Compare with PyTorch on the same machine: `make bench-peers`.
             """,
-        subcommands: [Engine.self])
+        subcommands: [Engine.self, DataLoaders.self])
 
     struct Engine: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -35,6 +35,38 @@ struct Bench: ParsableCommand {
             if let threads { Threads.configure(threads) }
             let report = EngineBenchmark(quick: quick).run()
             print(json ? try report.json() : report.table())
+        }
+    }
+
+    struct DataLoaders: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "data",
+            abstract: "Data loaders: samples/s of decoding, frame integration, the HDF5 frame cache and batching (event loaders).")
+
+        @Flag(help: "Print the report as JSON on standard output instead of a table.")
+        var json = false
+
+        @Flag(help: "Fewer files, events and repetitions.")
+        var quick = false
+
+        @Option(help: "Threads (default: SPIKELAB_THREADS or all cores).")
+        var threads: Int?
+
+        func validate() throws {
+            if let threads, threads < 1 {
+                throw ValidationError("--threads must be at least 1, got \(threads)")
+            }
+        }
+
+        func run() throws {
+            if let threads { Threads.configure(threads) }
+            do {
+                let report = try EventDataBenchmark(quick: quick).run()
+                print(json ? try report.json() : report.table())
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(ExitStatus.failed)
+            }
         }
     }
 }

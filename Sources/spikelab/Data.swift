@@ -7,7 +7,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Fetch, verify, inspect and generate datasets in their publishers' formats.",
-        subcommands: [MakeDemo.self])
+        subcommands: [MakeDemo.self, Show.self])
 }
 
 extension DataCommand {

@@ -23,6 +23,7 @@ public enum DemoSets {
 
     /// All registered demo sets. Each data family adds its entry here.
     public static let all: [any DemoSet] = [
+        NMNISTDemoSet(),
     ]
 
     /// The set called `name`, or nil.
