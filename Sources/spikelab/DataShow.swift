@@ -8,11 +8,9 @@ extension DataCommand {
         static let configuration = CommandConfiguration(
             commandName: "show",
             abstract: "Write one decoded sample of an event dataset (events, frames, label) to HDF5, optionally a PNG.",
-            discussion: """
-                The HDF5 file holds /events/{x,y,t,p} (t in microseconds), /frames [T, 2, H, W] (OFF, ON counts;
-                SpikingJelly's integration), /label, and attributes naming the file and the settings.
-                Datasets: \(EventSampleExport.datasets.joined(separator: ", ")).
-                """)
+            discussion: "The HDF5 file holds /events/{x,y,t,p} (t in microseconds), /frames [T, 2, H, W] "
+                + "(OFF, ON event counts, integrated as SpikingJelly does), /label, and attributes naming the file "
+                + "and the settings. Datasets: \(EventSampleExport.datasets.joined(separator: ", ")).")
 
         @Argument(help: "The dataset: \(EventSampleExport.datasets.joined(separator: ", ")).")
         var name: String
@@ -78,7 +76,8 @@ extension DataCommand {
             do {
                 print(try EventSampleExport.run(request))
             } catch let error as EventSampleExport.RequestError {
-                throw ValidationError(error.description)
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode(ExitStatus.badInput)
             } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(ExitStatus.badData)

@@ -135,3 +135,28 @@ struct EventDemoTests {
         #expect(throws: EventSampleExport.RequestError.self) { try EventSampleExport.run(past) }
     }
 }
+
+@Suite("Event loaders and models")
+struct EventModelCheckTests {
+    func manifest(_ model: String, variant: String = "lif", resize: String = "") throws -> Manifest {
+        try Manifest.load(yaml: """
+            name: x
+            data: {loader: nmnist, root: /tmp, batch_size: 4\(resize)}
+            model: {arch: \(model)}
+            neuron: {variant: \(variant), time_steps: 4}
+            training: {epochs: 1, optimizer: {kind: adam, lr: 0.001}}
+            """, path: "x.yaml")
+    }
+
+    @Test("event frames with a model that cannot take them are a build error naming the key, not a crash")
+    func mismatches() throws {
+        let vgg = #expect(throws: BuildError.self) { try ExperimentBuilder.model(try manifest("vgg_small").experiment) }
+        #expect(vgg?.description.contains("model.arch") == true)
+        let small = #expect(throws: BuildError.self) { try ExperimentBuilder.model(try manifest("spiking_cnn_28", resize: ", resize: 16").experiment) }
+        #expect(small?.description.contains("data.resize") == true)
+        let packed = #expect(throws: BuildError.self) { try ExperimentBuilder.model(try manifest("spiking_cnn_28", variant: "spikepack").experiment) }
+        #expect(packed?.description.contains("neuron.variant") == true)
+        let model = try ExperimentBuilder.model(try manifest("spiking_cnn_28").experiment)
+        #expect(model.parameterCount > 0)
+    }
+}

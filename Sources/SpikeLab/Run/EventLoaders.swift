@@ -1,5 +1,6 @@
 import Foundation
 import SpikeData
+import SpikeNN
 
 /// The event-camera loaders (`nmnist`, `cifar10_dvs`, `dvs128_gesture`): recordings in their
 /// publishers' files, integrated into frames `[T, 2, H, W]` by `data.frames`, resized to
@@ -46,6 +47,26 @@ enum EventLoaders {
                     try DVS128Gesture.load(root: root, split: .test, integration: integration, size: size, cacheDirectory: cache))
         default:
             return nil
+        }
+    }
+
+    /// Throws unless the model can take this experiment's event frames: today only
+    /// `spiking_cnn_28` (2 channels, sides ≥ 28) with a neuron that runs every time step.
+    static func checkModel(_ experiment: Experiment, spec: NeuronSpec) throws {
+        let data = experiment.data
+        guard [.nmnist, .cifar10DVS, .dvs128Gesture].contains(data.loader), let frames = data.frames else { return }
+        guard experiment.model.arch == .spikingCNN28 else {
+            throw BuildError.unsupported(keyPath: "model.arch", value: experiment.model.arch.rawValue + " with \(data.loader.rawValue) event frames",
+                                         supported: ["spiking_cnn_28"])
+        }
+        let side = data.resize ?? (data.loader == .nmnist ? 34 : 128)
+        if side < 28 {
+            throw BuildError.unsupported(keyPath: "data.resize", value: "\(side) for spiking_cnn_28", supported: ["28 or more"])
+        }
+        if spec.foldedSteps != frames.timeSteps {
+            throw BuildError.unsupported(keyPath: "neuron.variant",
+                                         value: "\(experiment.neuron.variant.rawValue), which runs \(spec.foldedSteps) step(s), with \(frames.timeSteps) event frames",
+                                         supported: ["a neuron that runs every time step (if, lif, plif, psn, psu, ...)"])
         }
     }
 }

@@ -137,6 +137,7 @@ public enum ExperimentBuilder {
     public static func model(_ experiment: Experiment) throws -> any ClassifierModel {
         var rng = PhiloxGenerator(seed: UInt64(experiment.seed), stream: Stream.modelInit.rawValue)
         let spec = neuronSpec(experiment.neuron)
+        try EventLoaders.checkModel(experiment, spec: spec)
         let settings = experiment.model
         switch settings.arch {
         case .spikingCNN28:
