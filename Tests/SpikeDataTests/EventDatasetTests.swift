@@ -63,6 +63,13 @@ struct EventDatasetTests {
         #expect(otherPath != path)
         let resized = try NMNIST.load(root: dir.path, split: .test, integration: integration, size: (17, 17))
         #expect(resized.inputShape == [4, 2, 17, 17] && resized.cacheStatus == .disabled)
+        // Resized frames are fractional: cached as floats, read back the same.
+        let resizedCached = try NMNIST.load(root: dir.path, split: .test, integration: integration, size: (17, 17), cacheDirectory: cache)
+        let resizedHit = try NMNIST.load(root: dir.path, split: .test, integration: integration, size: (17, 17), cacheDirectory: cache)
+        guard case .hit = resizedHit.cacheStatus else { Issue.record("\(resizedHit.cacheStatus)"); return }
+        let floatsSame = values(resizedCached.frames) == values(resizedHit.frames) && values(resized.frames) == values(resizedHit.frames)
+        #expect(floatsSame)
+        #expect(values(resized.frames).contains { $0 != $0.rounded(.down) })
         // A changed recording changes the key: the old cache is not used.
         try NMNISTBinary.write(syntheticEvents(999, sensor: .nmnist), to: dir.file("Train/3/00000.bin"))
         let changed = try NMNIST.load(root: dir.path, split: .train, integration: integration, cacheDirectory: cache)

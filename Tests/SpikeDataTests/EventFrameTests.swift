@@ -73,6 +73,31 @@ struct EventFrameTests {
         }
     }
 
+    @Test("per-frame event counts of the real recording match a slow count from the definitions")
+    func realRecordingFrameCounts() throws {
+        let events = try NMNISTBinary.read(contentsOf: eventFixture("nmnist_sample.bin"))
+        func frameSums(_ split: FrameIntegration.Split) -> [Int] {
+            let frames = values(FrameIntegration(frames: 10, split: split).frames(of: events, sensor: .nmnist))
+            return (0..<10).map { Int(frames[($0 * 2312)..<(($0 + 1) * 2312)].reduce(0, +)) }
+        }
+        // number: ⌊4325/10⌋ = 432 per frame, the last also takes the 5 left over.
+        #expect(frameSums(.number) == Array(repeating: 432, count: 9) + [437])
+        // time: dt = ⌊(311175 − 654)/10⌋ = 31052; count each window directly.
+        let dt: Int64 = (311_175 - 654) / 10
+        #expect(dt == 31_052)
+        var windows = [Int](repeating: 0, count: 10)
+        for i in 0..<10 {
+            let start: Int64 = 654 + Int64(i) * dt
+            let end: Int64 = i == 9 ? Int64.max : start + dt
+            windows[i] = events.t.filter { $0 >= start && $0 < end }.count
+        }
+        #expect(frameSums(.time) == windows)
+        #expect(windows.reduce(0, +) == 4325)
+        // duration 100 ms: the three saccades, and nothing past frame 3.
+        let saccades = frameSums(.duration(microseconds: 100_000))
+        #expect(saccades[0] > 0 && saccades[1] > 0 && saccades[2] > 0 && saccades[4...].allSatisfy { $0 == 0 })
+    }
+
     @Test("halving the size bilinearly (align_corners false) averages 2 × 2 blocks")
     func resizeHalves() {
         let x = Tensor((0..<16).map(Float.init), shape: [1, 1, 4, 4])

@@ -168,20 +168,48 @@ public final class EventFrameDataset: ClassificationDataset, @unchecked Sendable
               let file = try? HDF5File.open(path: path) else { return nil }
         defer { try? file.close() }
         guard (try? file.stringAttribute("key")) == key,
-              (try? file.datasetShape("/frames")) == shape,
-              let frames = try? file.readTensor("/frames") else { return nil }
-        return frames
+              (try? file.datasetShape("/frames")) == shape else { return nil }
+        if (try? file.datasetType("/frames")) == .numeric(.uint8) {
+            // Byte counts: read as stored and widen here (faster than HDF5's type conversion).
+            guard let bytes = try? file.readTensor("/frames", as: .uint8) else { return nil }
+            let frames = Tensor(shape: shape, uninitialized: true)
+            withExtendedLifetime(bytes) {
+                let src = bytes.uint8s.baseAddress!, dst = frames.floats.baseAddress!
+                for i in 0..<frames.count { dst[i] = Float(src[i]) }
+            }
+            return frames
+        }
+        return try? file.readTensor("/frames")
     }
 
     private static func writeCache(path: String, key: String, frames: Tensor, labels: [Int32]) throws {
+        // Event counts up to 255 (frames that were not resized, almost always) are stored as
+        // bytes: a quarter of the data to compress and read; reading converts back to Float.
+        let stored = byteCounts(frames) ?? frames
         try HDF5File.writeAtomically(to: path) { file in
             try file.setAttribute("format", "spikelab-event-frames")
             try file.setAttribute("key", .string(key))
             let chunk = [1] + frames.shape.dropFirst()
-            try file.writeTensor(frames, at: "/frames", storage: .deflate(level: 1, shuffle: true, chunkShape: chunk))
+            try file.writeTensor(stored, at: "/frames", storage: .deflate(level: 1, shuffle: stored.dtype != .uint8, chunkShape: chunk))
             try file.writeArray(labels, at: "/labels")
         }
     }
+}
+
+/// `frames` as UInt8 when every value is a whole number in 0...255, else nil.
+func byteCounts(_ frames: Tensor) -> Tensor? {
+    let n = frames.count
+    let bytes = Tensor(shape: frames.shape, dtype: .uint8, uninitialized: true)
+    let ok = withExtendedLifetime(frames) { () -> Bool in
+        let src = frames.floats.baseAddress!, dst = bytes.uint8s.baseAddress!
+        for i in 0..<n {
+            let v = src[i]
+            guard v >= 0 && v <= 255 && v == v.rounded(.down) else { return false }
+            dst[i] = UInt8(v)
+        }
+        return true
+    }
+    return ok ? bytes : nil
 }
 
 /// A raw pointer handed to worker threads that write disjoint parts of one buffer.
