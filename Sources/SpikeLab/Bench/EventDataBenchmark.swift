@@ -75,6 +75,14 @@ public struct EventDataBenchmark {
             _ = resizeFrames(t10.frames(of: dvsSample, sensor: .dvs128), height: 48, width: 48)
         })
 
+        let cifarCache = directory + "/cifar-cache"
+        _ = try EventFrameDataset(source: cifarSource, integration: t10, size: (48, 48), cacheDirectory: cifarCache)
+        report.measurements.append(try perDataset("cifar10_dvs_dataset_cached_resize48",
+                                                  "dataset of \(cifarSource.count) recordings read from the HDF5 frame cache ([10, 2, 48, 48] floats)",
+                                                  count: cifarSource.count, reps: reps) {
+            _ = try EventFrameDataset(source: cifarSource, integration: t10, size: (48, 48), cacheDirectory: cifarCache)
+        })
+
         // DVS128 Gesture: AEDAT 3.1 polarity packets.
         let gestureRoot = directory + "/DvsGesture"
         try writeGesture(root: gestureRoot, events: dvsEvents)
