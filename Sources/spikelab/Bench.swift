@@ -78,13 +78,13 @@ struct Bench: ParsableCommand {
     struct DataLoaders: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "data",
-            abstract: "Image dataset readers: JPEG decoding, TinyImageNet loading, VOC annotations and samples, letterboxing.",
-            discussion: "Generates its own demo data from Fashion-MNIST in a temporary folder first (removed afterwards).")
+            abstract: "Data loaders' samples/s: images (JPEG, TinyImageNet, VOC, letterboxing) and events (decoding, frame integration, the HDF5 frame cache).",
+            discussion: "The image part generates its own demo data from Fashion-MNIST in a temporary folder first; the event part writes synthetic files with SpikeLab's writers. Both are removed afterwards.")
 
         @Flag(help: "Print the report as JSON on standard output instead of a table.")
         var json = false
 
-        @Flag(help: "Fewer images and repetitions.")
+        @Flag(help: "Fewer images, files, events and repetitions.")
         var quick = false
 
         @Option(help: "Threads for parallel decoding (default: SPIKELAB_THREADS or all cores).")
@@ -92,6 +92,11 @@ struct Bench: ParsableCommand {
 
         @Option(help: "Folder of the Fashion-MNIST IDX files the demo data is made from.")
         var fashionMnist: String = DataBenchmark.defaultFashionMNISTRoot
+
+        @Option(help: "Which loaders: images, events or all.")
+        var family: Family = .all
+
+        enum Family: String, ExpressibleByArgument, CaseIterable { case images, events, all }
 
         func validate() throws {
             if let threads, threads < 1 {
@@ -102,10 +107,24 @@ struct Bench: ParsableCommand {
         func run() throws {
             if let threads { Threads.configure(threads) }
             do {
-                let report = try DataBenchmark(quick: quick, fashionMNISTRoot: fashionMnist).run()
-                print(json ? try report.json() : report.table())
+                var parts: [(name: String, json: String, table: String)] = []
+                if family != .events {
+                    let report = try DataBenchmark(quick: quick, fashionMNISTRoot: fashionMnist).run()
+                    parts.append(("images", try report.json(), report.table()))
+                }
+                if family != .images {
+                    let report = try EventDataBenchmark(quick: quick).run()
+                    parts.append(("events", try report.json(), report.table()))
+                }
+                if !json {
+                    print(parts.map(\.table).joined(separator: "\n"))
+                } else if parts.count == 1 {
+                    print(parts[0].json)
+                } else {  // one JSON document: {"images": …, "events": …}
+                    print("{\n" + parts.map { "\"\($0.name)\": \($0.json)" }.joined(separator: ",\n") + "\n}")
+                }
             } catch {
-                // Only reading or writing the demo data can fail.
+                // Only reading or writing the generated data can fail.
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(ExitStatus.badData)
             }

@@ -7,7 +7,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Fetch, verify, inspect and generate datasets in their publishers' formats.",
-        subcommands: [MakeDemo.self, Fetch.self, Verify.self])
+        subcommands: [MakeDemo.self, Fetch.self, Verify.self, Show.self])
 }
 
 extension DataCommand {

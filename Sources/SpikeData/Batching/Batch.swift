@@ -2,7 +2,7 @@ import SpikeTensor
 
 /// A batch of classification samples stacked along a new leading axis.
 public struct Batch {
-    /// Float `[N, ...]`: the transformed inputs.
+    /// Float `[N, ...]`: the transformed inputs (`[T, N, ...]` from a time-major batcher).
     public let inputs: Tensor
     /// Int32 `[N]`: the class labels.
     public let labels: Tensor

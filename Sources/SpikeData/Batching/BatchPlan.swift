@@ -9,6 +9,8 @@ struct BatchPlan: Sendable {
     let batchSize: Int
     let dropLast: Bool
     let shuffle: Bool
+    /// Whether batches of samples [T, ...] are delivered time-major, [T, N, ...].
+    let timeMajor: Bool
     /// Dataset indices the batcher draws from (a fixed subset, ascending), nil for all.
     let subset: [Int32]?
     let sampleCount: Int
@@ -31,7 +33,7 @@ struct BatchPlan: Sendable {
     }
 
     init(dataset: any ClassificationDataset, batchSize: Int, shuffle: Bool, dropLast: Bool,
-         subset: Int?, seed: UInt64, transforms: [any ImageTransform]) {
+         subset: Int?, seed: UInt64, transforms: [any ImageTransform], timeMajor: Bool = false) {
         precondition(batchSize >= 1, "batch size must be at least 1, got \(batchSize)")
         precondition(subset.map { $0 >= 1 } ?? true, "subset must be at least 1 sample, got \(subset!)")
         self.dataset = dataset
@@ -39,6 +41,7 @@ struct BatchPlan: Sendable {
         self.batchSize = batchSize
         self.dropLast = dropLast
         self.shuffle = shuffle
+        self.timeMajor = timeMajor
         if let subset, subset < dataset.count {
             // The first `subset` entries of a seeded permutation: the same samples every epoch.
             var generator = PhiloxGenerator(seed: Self.key(seed: seed, tag: Self.subsetTag))
@@ -53,6 +56,7 @@ struct BatchPlan: Sendable {
         inputShape = dataset.inputShape
         sampleShape = pipeline.outputShape(for: inputShape)
         scratchCount = pipeline.largestElementCount(for: inputShape)
+        precondition(!timeMajor || sampleShape.count >= 1, "time-major batches need samples [T, ...], got shape \(sampleShape)")
         permutationKey = Self.key(seed: seed, tag: Self.permutationTag)
         augmentationKey = Self.key(seed: seed, tag: Self.augmentationTag)
     }
@@ -105,6 +109,8 @@ struct BatchPlan: Sendable {
                 labelOut[k] = dataset.label(at: i)
             }
         }
-        return Batch(inputs: inputs, labels: labels, epoch: epoch, index: index, sampleIndices: indices)
+        // [N, T, ...] → [T, N, ...]: a copy, made here on the prefetch thread.
+        let delivered = timeMajor ? inputs.permuted([1, 0] + Array(2..<inputs.rank)) : inputs
+        return Batch(inputs: delivered, labels: labels, epoch: epoch, index: index, sampleIndices: indices)
     }
 }

@@ -24,6 +24,8 @@ public final class Batcher {
     public let seed: UInt64
     /// Batches built ahead on a background thread (0: built on the caller's thread).
     public let prefetch: Int
+    /// Whether inputs are delivered time-major, `[T, N, ...]`, for samples `[T, ...]` (event frames).
+    public let timeMajor: Bool
     /// Where the next call of `next()` continues.
     public private(set) var position: BatcherPosition
 
@@ -37,9 +39,11 @@ public final class Batcher {
     ///   - subset: use only this many samples: the first of a seeded permutation, the same every epoch.
     ///   - transforms: applied to each sample in order (the manifest's order).
     ///   - prefetch: batches to build ahead on a background thread; 0 builds on demand.
+    ///   - timeMajor: for samples `[T, ...]` (event frames), deliver inputs `[T, N, ...]`, the
+    ///     layout spiking layers consume, instead of `[N, T, ...]`.
     public init(dataset: any ClassificationDataset, batchSize: Int, shuffle: Bool = true, dropLast: Bool = false,
                 subset: Int? = nil, seed: UInt64 = 0, transforms: [any ImageTransform] = [],
-                prefetch: Int = 2, position: BatcherPosition = .start) {
+                prefetch: Int = 2, position: BatcherPosition = .start, timeMajor: Bool = false) {
         precondition(prefetch >= 0, "prefetch must not be negative, got \(prefetch)")
         self.dataset = dataset
         self.batchSize = batchSize
@@ -47,8 +51,9 @@ public final class Batcher {
         self.dropLast = dropLast
         self.seed = seed
         self.prefetch = prefetch
+        self.timeMajor = timeMajor
         plan = BatchPlan(dataset: dataset, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast,
-                         subset: subset, seed: seed, transforms: transforms)
+                         subset: subset, seed: seed, transforms: transforms, timeMajor: timeMajor)
         self.position = position
         Self.check(position, batchesPerEpoch: plan.batchesPerEpoch)
     }
@@ -59,7 +64,8 @@ public final class Batcher {
     public var sampleCount: Int { plan.sampleCount }
     /// Batches per epoch.
     public var batchesPerEpoch: Int { plan.batchesPerEpoch }
-    /// Shape of one transformed sample (a batch's inputs are `[N] + sampleShape`).
+    /// Shape of one transformed sample (a batch's inputs are `[N] + sampleShape`, or with
+    /// `timeMajor` `[T, N] + sampleShape.dropFirst()`).
     public var sampleShape: [Int] { plan.sampleShape }
     /// The fixed subset's dataset indices (ascending), or nil when every sample is used.
     public var subsetIndices: [Int]? { plan.subset.map { $0.map(Int.init) } }

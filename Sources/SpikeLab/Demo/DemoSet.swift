@@ -27,6 +27,7 @@ public enum DemoSets {
         SHDDemoSet(),
         FashionScenesDemo(),
         FashionTinyImageNetDemo(),
+        NMNISTDemoSet(),
     ]
 
     /// The set called `name`, or nil.

@@ -43,13 +43,15 @@ public enum ExperimentBuilder {
 
     /// Loaders this build can run.
     static let supportedLoaders: [DataSettings.Loader] = [.fashionMNIST, .mnist, .cifar10, .cifar100, .tinyImageNet,
-                                                           .sequentialCIFAR10, .sequentialCIFAR100, .shd, .speechCommands]
+                                                           .sequentialCIFAR10, .sequentialCIFAR100, .shd, .speechCommands,
+                                                           .nmnist, .cifar10DVS, .dvs128Gesture]
     /// Architectures this build can run.
     static let supportedArchitectures: [ModelSettings.Architecture] = [.spikingCNN28, .vggSmall, .shdFC]
 
-    /// The training and test datasets of the manifest's loader.
-    public static func datasets(_ data: DataSettings, root: String) throws -> (train: any ClassificationDataset, test: any ClassificationDataset) {
+    /// The training and test datasets of the manifest's loader (`seed` draws CIFAR10-DVS's `random_90` split).
+    public static func datasets(_ data: DataSettings, root: String, seed: Int = 0) throws -> (train: any ClassificationDataset, test: any ClassificationDataset) {
         do {
+            if let events = try EventLoaders.datasets(data, root: root, seed: UInt64(seed)) { return events }
             switch data.loader {
             case .fashionMNIST:
                 return (try FashionMNIST.load(root: root, split: .train), try FashionMNIST.load(root: root, split: .test))
@@ -130,6 +132,10 @@ public enum ExperimentBuilder {
                 train.append(RandomCrop(size: size, padding: padding))
             case .horizontalFlip(let probability):
                 train.append(HorizontalFlip(probability: Float(probability)))
+            case .eventRandomCrop(let size, let padding):
+                train.append(EventRandomCrop(size: size, padding: padding))
+            case .eventFlip(let probability):
+                train.append(EventFlip(probability: Float(probability)))
             case .normalize(let normalization):
                 let transform: Normalize
                 switch normalization {
@@ -142,7 +148,7 @@ public enum ExperimentBuilder {
                 eval.append(transform)
             default:
                 throw BuildError.unsupported(keyPath: "data.augment", value: "\(augmentation)",
-                                             supported: ["random_crop", "horizontal_flip", "normalize"])
+                                             supported: ["random_crop", "horizontal_flip", "normalize", "event_random_crop", "event_flip"])
             }
         }
         if data.loader == .sequentialCIFAR10 || data.loader == .sequentialCIFAR100 {
@@ -189,11 +195,13 @@ public enum ExperimentBuilder {
     public static func model(_ experiment: Experiment) throws -> any ClassifierModel {
         var rng = PhiloxGenerator(seed: UInt64(experiment.seed), stream: Stream.modelInit.rawValue)
         let spec = neuronSpec(experiment.neuron)
+        try EventLoaders.checkModel(experiment, spec: spec)
         let settings = experiment.model
         try checkImageSize(experiment)
         switch settings.arch {
         case .spikingCNN28:
-            return SpikingCNN28(neuron: spec, numClasses: settings.numClasses, width: Float(settings.width), rng: &rng)
+            return SpikingCNN28(neuron: spec, numClasses: settings.numClasses, width: Float(settings.width),
+                                inChannels: settings.inChannels, rng: &rng)
         case .vggSmall:
             return VGGSmall(neuron: spec, numClasses: settings.numClasses, width: Float(settings.width), rng: &rng)
         case .shdFC:

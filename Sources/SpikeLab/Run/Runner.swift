@@ -130,19 +130,21 @@ public final class Runner {
         self.options = options
         self.log = MetricsLog(path: directory + "/metrics.csv")
         let experiment = manifest.experiment
-        let datasets = try ExperimentBuilder.datasets(experiment.data, root: experiment.data.expandedRoot)
+        let datasets = try ExperimentBuilder.datasets(experiment.data, root: experiment.data.expandedRoot, seed: experiment.seed)
         try ExperimentBuilder.checkFit(train: datasets.train, test: datasets.test, experiment)
         let transforms = try ExperimentBuilder.transforms(experiment.data)
         model = try ExperimentBuilder.model(experiment)
         optimizer = ExperimentBuilder.optimizer(experiment.training.optimizer, parameters: model.namedParameters())
         schedule = ExperimentBuilder.schedule(experiment.training)
         let seed = UInt64(experiment.seed)
+        // Event frames [T, 2, H, W] are served time-major, [T, N, ...]: one frame per time step.
+        let timeMajor = experiment.data.frames != nil
         trainBatcher = Batcher(dataset: datasets.train, batchSize: experiment.data.batchSize, shuffle: true,
                                subset: experiment.data.subset, seed: seed, transforms: transforms.train,
-                               prefetch: experiment.data.prefetch)
+                               prefetch: experiment.data.prefetch, timeMajor: timeMajor)
         testBatcher = Batcher(dataset: datasets.test, batchSize: experiment.data.evalBatchSize, shuffle: false,
                               subset: experiment.data.testSubset, seed: seed, transforms: transforms.eval,
-                              prefetch: experiment.data.prefetch)
+                              prefetch: experiment.data.prefetch, timeMajor: timeMajor)
         neuronLayers = model.modules(ofType: NeuronLayer.self)
     }
 
