@@ -137,8 +137,9 @@ public final class Runner {
         optimizer = ExperimentBuilder.optimizer(experiment.training.optimizer, parameters: model.namedParameters())
         schedule = ExperimentBuilder.schedule(experiment.training)
         let seed = UInt64(experiment.seed)
-        // Event frames [T, 2, H, W] are served time-major, [T, N, ...]: one frame per time step.
-        let timeMajor = experiment.data.frames != nil
+        // Camera-event frames [T, 2, H, W] become time steps [T, N, …]; sequence loaders (SHD,
+        // speech) hand [N, T, F] to their models, which mix along time before going time-major.
+        let timeMajor = ManifestSchema.cameraEventLoaders.contains(experiment.data.loader.rawValue)
         trainBatcher = Batcher(dataset: datasets.train, batchSize: experiment.data.batchSize, shuffle: true,
                                subset: experiment.data.subset, seed: seed, transforms: transforms.train,
                                prefetch: experiment.data.prefetch, timeMajor: timeMajor)
