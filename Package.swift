@@ -31,6 +31,9 @@ let package = Package(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
         .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
         // The tensor engine: storage, autograd, kernels.
@@ -48,7 +51,7 @@ let package = Package(
         // Dataset readers and writers in their publishers' formats; the HDF5 wrapper.
         .target(
             name: "SpikeData",
-            dependencies: ["SpikeTensor", "CHDF5", "CPNG", "CZlib"]),
+            dependencies: ["SpikeTensor", "CHDF5", "CPNG", "CJPEG", "CZlib"]),
         // Manifests, runner, checkpoints, metrics, tables, benchmarks.
         .target(
             name: "SpikeLab",

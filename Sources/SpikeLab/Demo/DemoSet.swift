@@ -23,6 +23,8 @@ public enum DemoSets {
 
     /// All registered demo sets. Each data family adds its entry here.
     public static let all: [any DemoSet] = [
+        FashionScenesDemo(),
+        FashionTinyImageNetDemo(),
     ]
 
     /// The set called `name`, or nil.

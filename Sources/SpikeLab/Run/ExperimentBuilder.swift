@@ -42,7 +42,8 @@ public enum ExperimentBuilder {
     }
 
     /// Loaders this build can run.
-    static let supportedLoaders: [DataSettings.Loader] = [.fashionMNIST, .mnist, .cifar10, .cifar100]
+    static let supportedLoaders: [DataSettings.Loader] = [.fashionMNIST, .mnist, .cifar10, .cifar100, .tinyImageNet,
+                                                           .sequentialCIFAR10, .sequentialCIFAR100]
     /// Architectures this build can run.
     static let supportedArchitectures: [ModelSettings.Architecture] = [.spikingCNN28, .vggSmall]
 
@@ -58,6 +59,15 @@ public enum ExperimentBuilder {
                 return (try CIFAR10.load(root: root, split: .train), try CIFAR10.load(root: root, split: .test))
             case .cifar100:
                 return (try CIFAR100.load(root: root, split: .train), try CIFAR100.load(root: root, split: .test))
+            case .tinyImageNet:
+                return (try TinyImageNet.load(root: root, split: .train), try TinyImageNet.load(root: root, split: .test))
+            case .sequentialCIFAR10, .sequentialCIFAR100:
+                // The images themselves: `transforms` ends both pipelines with `ImageColumns`, so
+                // augmentations see [3, 32, 32] and the model gets [32, 96] (one column per step).
+                let hundred = data.loader == .sequentialCIFAR100
+                return hundred
+                    ? (try CIFAR100.load(root: root, split: .train), try CIFAR100.load(root: root, split: .test))
+                    : (try CIFAR10.load(root: root, split: .train), try CIFAR10.load(root: root, split: .test))
             default:
                 throw BuildError.unsupported(keyPath: "data.loader", value: data.loader.rawValue,
                                              supported: supportedLoaders.map(\.rawValue))
@@ -70,6 +80,10 @@ public enum ExperimentBuilder {
     /// Training transforms in manifest order, and the evaluation transforms (normalisation only).
     public static func transforms(_ data: DataSettings) throws -> (train: [any ImageTransform], eval: [any ImageTransform]) {
         var train: [any ImageTransform] = [], eval: [any ImageTransform] = []
+        if let size = data.resize {
+            train.append(Resize(size: size))
+            eval.append(Resize(size: size))
+        }
         for augmentation in data.augment {
             switch augmentation {
             case .randomCrop(let size, let padding):
@@ -90,6 +104,10 @@ public enum ExperimentBuilder {
                 throw BuildError.unsupported(keyPath: "data.augment", value: "\(augmentation)",
                                              supported: ["random_crop", "horizontal_flip", "normalize"])
             }
+        }
+        if data.loader == .sequentialCIFAR10 || data.loader == .sequentialCIFAR100 {
+            train.append(ImageColumns())
+            eval.append(ImageColumns())
         }
         return (train, eval)
     }
@@ -132,6 +150,7 @@ public enum ExperimentBuilder {
         var rng = PhiloxGenerator(seed: UInt64(experiment.seed), stream: Stream.modelInit.rawValue)
         let spec = neuronSpec(experiment.neuron)
         let settings = experiment.model
+        try checkImageSize(experiment)
         switch settings.arch {
         case .spikingCNN28:
             return SpikingCNN28(neuron: spec, numClasses: settings.numClasses, width: Float(settings.width), rng: &rng)
@@ -141,6 +160,22 @@ public enum ExperimentBuilder {
             throw BuildError.unsupported(keyPath: "model.arch", value: settings.arch.rawValue,
                                          supported: supportedArchitectures.map(\.rawValue))
         }
+    }
+
+    /// Side length of each loader's images as published.
+    static let nativeImageSide: [DataSettings.Loader: Int] = [
+        .fashionMNIST: 28, .mnist: 28, .cifar10: 32, .cifar100: 32, .tinyImageNet: 64,
+    ]
+    /// Side length of the images each image architecture takes.
+    static let architectureImageSide: [ModelSettings.Architecture: Int] = [.spikingCNN28: 28, .vggSmall: 32]
+
+    /// Refuses an image size the architecture cannot take (e.g. TinyImageNet's 64×64 on
+    /// vgg_small, which is built for 32×32), naming `data.resize` as the fix.
+    static func checkImageSize(_ experiment: Experiment) throws {
+        guard let needed = architectureImageSide[experiment.model.arch],
+              let side = experiment.data.resize ?? nativeImageSide[experiment.data.loader], side != needed else { return }
+        throw BuildError.unsupported(keyPath: "data.resize", value: experiment.data.resize.map(String.init) ?? "none (\(side)×\(side) images)",
+                                     supported: ["\(needed) (\(experiment.model.arch.rawValue) takes \(needed)×\(needed) images)"])
     }
 
     /// The optimizer over the model's named parameters.
