@@ -1,0 +1,175 @@
+import ArgumentParser
+import Foundation
+import SpikeData
+import SpikeLab
+
+/// `spikelab score …`: task metrics of any predictions, independent of a run.
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score predictions: COCO/VOC detection mAP, segmentation mIoU (docs/metrics.md).",
+        subcommands: [Detection.self, Segmentation.self])
+}
+
+extension Score {
+    /// `spikelab score detection`: COCOeval or VOC devkit mAP of a COCO results file.
+    struct Detection: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "mAP of COCO-format detections against COCO instances ground truth.",
+            discussion: """
+                --annotations: a COCO instances JSON (images, annotations, categories). --detections: \
+                a COCO results JSON list [{image_id, category_id, bbox: [x, y, w, h], score}]. \
+                --metric coco (default) prints the 12 COCOeval summary lines (AP@[.50:.95], AP50, AP75, \
+                small/medium/large, AR@1/10/100, ...); voc07 and voc print the VOC devkit AP@0.5 per class \
+                (11-point, or all-point area as VOC2010+) and its mean; with voc metrics, iscrowd boxes \
+                are treated as VOC 'difficult'. Exit codes: 0 done, 2 bad arguments, 3 bad or missing files.
+                """)
+
+        @Option(help: "COCO instances JSON with the ground truth.")
+        var annotations: String
+
+        @Option(help: "COCO results JSON with the detections.")
+        var detections: String
+
+        @Option(help: "coco (COCOeval bbox), voc07 (11-point AP@0.5) or voc (all-point AP@0.5).")
+        var metric: String = "coco"
+
+        @Flag(help: "Print JSON instead of text.")
+        var json = false
+
+        func validate() throws {
+            guard metric == "coco" || VOCEvaluation.Method(rawValue: metric) != nil else {
+                throw ValidationError("--metric must be coco, voc07 or voc, got '\(metric)'")
+            }
+        }
+
+        func run() throws {
+            let truth: COCOInstances
+            let results: [COCODetection]
+            do {
+                truth = try COCOInstances.read(contentsOf: annotations)
+                results = try COCOResults.read(contentsOf: detections)
+            } catch {
+                throw fail(error)
+            }
+            if metric == "coco" {
+                let evaluation: COCOEvaluation
+                do {
+                    evaluation = try COCOEvaluation.evaluate(groundTruth: truth, detections: results, file: detections)
+                } catch {
+                    throw fail(error)
+                }
+                if json {
+                    var object: [String: Any] = ["metric": "coco", "images": truth.images.count,
+                                                 "detections": results.count, "dropped_detections": evaluation.droppedDetections]
+                    for (key, value) in zip(COCOEvaluation.statKeys, evaluation.stats) { object[key] = value }
+                    let names = Dictionary(uniqueKeysWithValues: truth.categories.map { ($0.id, $0.name) })
+                    object["per_category_AP"] = evaluation.categoryAP().map { id, ap in
+                        ["id": id, "name": names[id] ?? "", "AP": ap.map { $0 as Any } ?? NSNull()] as [String: Any]
+                    }.sorted { ($0["id"] as! Int) < ($1["id"] as! Int) }
+                    print(encodeJSON(object))
+                } else {
+                    evaluation.summaryLines().forEach { print($0) }
+                    if evaluation.droppedDetections > 0 {
+                        print("(\(evaluation.droppedDetections) detections of categories absent from the ground truth were dropped)")
+                    }
+                }
+            } else {
+                let method = VOCEvaluation.Method(rawValue: metric)!
+                let outcome: (evaluation: VOCEvaluation, dropped: Int)
+                do {
+                    outcome = try VOCEvaluation.evaluate(groundTruth: truth, detections: results, method: method, file: detections)
+                } catch {
+                    throw fail(error)
+                }
+                let evaluation = outcome.evaluation
+                if json {
+                    let perClass = zip(truth.categories, zip(evaluation.classAP, evaluation.positives)).map { category, entry in
+                        ["id": category.id, "name": category.name, "AP": entry.0.map { $0 as Any } ?? NSNull(),
+                         "positives": entry.1] as [String: Any]
+                    }
+                    print(encodeJSON(["metric": metric, "mAP": evaluation.mAP.map { $0 as Any } ?? NSNull(),
+                                      "per_class": perClass, "images": truth.images.count, "detections": results.count,
+                                      "dropped_detections": outcome.dropped]))
+                } else {
+                    let label = method == .elevenPoint ? "VOC2007 11-point AP@0.5" : "VOC all-point AP@0.5"
+                    let width = max(8, truth.categories.map(\.name.count).max() ?? 0)
+                    for (category, ap) in zip(truth.categories, evaluation.classAP) {
+                        print(category.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                              + (ap.map { String(format: "%.4f", $0) } ?? "  n/a (no non-difficult ground truth)"))
+                    }
+                    print("mAP (\(label)) = " + (evaluation.mAP.map { String(format: "%.4f", $0) } ?? "n/a"))
+                    if outcome.dropped > 0 {
+                        print("(\(outcome.dropped) detections of categories absent from the ground truth were dropped)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// `spikelab score segmentation`: confusion matrix, mIoU and accuracies of mask folders.
+    struct Segmentation: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "mIoU, pixel accuracy and mean class accuracy of predicted masks.",
+            discussion: """
+                Pairs PNG masks of --truth and --pred by file name (palette PNGs read as indices, 8-bit \
+                grayscale PNGs as values); truth pixels of 255 are void and not counted. Every truth mask \
+                needs a prediction of the same name and size and vice versa. \
+                Exit codes: 0 done, 2 bad arguments, 3 bad, missing or mismatched files.
+                """)
+
+        @Option(help: "Folder of truth masks (e.g. VOC2012/SegmentationClass).")
+        var truth: String
+
+        @Option(help: "Folder of predicted masks with the same file names.")
+        var pred: String
+
+        @Option(help: "Number of classes, background included (1…255).")
+        var classes: Int = 21
+
+        @Flag(help: "Print JSON instead of text.")
+        var json = false
+
+        func validate() throws {
+            guard (1...255).contains(classes) else { throw ValidationError("--classes must be 1…255 (255 is void), got \(classes)") }
+        }
+
+        func run() throws {
+            let outcome: (matrix: ConfusionMatrix, images: Int)
+            do {
+                outcome = try SegmentationScoring.score(truthDirectory: truth, predictedDirectory: pred, classCount: classes)
+            } catch {
+                throw fail(error)
+            }
+            let m = outcome.matrix
+            func value(_ x: Double?) -> Any { x.map { $0 as Any } ?? NSNull() }
+            if json {
+                print(encodeJSON(["images": outcome.images, "pixels": m.total, "classes": classes,
+                                  "mIoU": value(m.meanIoU), "pixel_accuracy": value(m.pixelAccuracy),
+                                  "mean_class_accuracy": value(m.meanClassAccuracy),
+                                  "class_IoU": m.classIoU.map(value), "class_accuracy": m.classAccuracy.map(value),
+                                  "confusion": (0..<classes).map { t in Array(m.counts[t * classes..<(t + 1) * classes]) }]))
+            } else {
+                func shown(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "n/a" }
+                print("images \(outcome.images), counted pixels \(m.total)")
+                print("class  IoU     accuracy")
+                for c in 0..<classes {
+                    print(String(c).padding(toLength: 5, withPad: " ", startingAt: 0) + "  "
+                          + shown(m.classIoU[c]).padding(toLength: 6, withPad: " ", startingAt: 0) + "  " + shown(m.classAccuracy[c]))
+                }
+                print("mIoU = \(shown(m.meanIoU)), pixel accuracy = \(shown(m.pixelAccuracy)), mean class accuracy = \(shown(m.meanClassAccuracy))")
+            }
+        }
+    }
+}
+
+/// Prints a scoring error and returns exit code 3 (bad or missing data).
+private func fail(_ error: Error) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    return ExitCode(ExitStatus.badData)
+}
+
+private func encodeJSON(_ object: [String: Any]) -> String {
+    // Plain JSON values only, so serialisation cannot fail.
+    let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    return String(decoding: data, as: UTF8.self)
+}
