@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import SpikeData
 import SpikeLab
 
 /// `spikelab score …`: task metrics of any predictions, independent of a run.
@@ -37,72 +36,20 @@ extension Score {
         var json = false
 
         func validate() throws {
-            guard metric == "coco" || VOCEvaluation.Method(rawValue: metric) != nil else {
+            guard DetectionScoring.Metric(rawValue: metric) != nil else {
                 throw ValidationError("--metric must be coco, voc07 or voc, got '\(metric)'")
             }
         }
 
         func run() throws {
-            let truth: COCOInstances
-            let results: [COCODetection]
+            let report: DetectionScoring.Report
             do {
-                truth = try COCOInstances.read(contentsOf: annotations)
-                results = try COCOResults.read(contentsOf: detections)
+                report = try DetectionScoring.score(annotations: annotations, detections: detections,
+                                                    metric: DetectionScoring.Metric(rawValue: metric)!)
             } catch {
                 throw fail(error)
             }
-            if metric == "coco" {
-                let evaluation: COCOEvaluation
-                do {
-                    evaluation = try COCOEvaluation.evaluate(groundTruth: truth, detections: results, file: detections)
-                } catch {
-                    throw fail(error)
-                }
-                if json {
-                    var object: [String: Any] = ["metric": "coco", "images": truth.images.count,
-                                                 "detections": results.count, "dropped_detections": evaluation.droppedDetections]
-                    for (key, value) in zip(COCOEvaluation.statKeys, evaluation.stats) { object[key] = value }
-                    let names = Dictionary(uniqueKeysWithValues: truth.categories.map { ($0.id, $0.name) })
-                    object["per_category_AP"] = evaluation.categoryAP().map { id, ap in
-                        ["id": id, "name": names[id] ?? "", "AP": ap.map { $0 as Any } ?? NSNull()] as [String: Any]
-                    }.sorted { ($0["id"] as! Int) < ($1["id"] as! Int) }
-                    print(encodeJSON(object))
-                } else {
-                    evaluation.summaryLines().forEach { print($0) }
-                    if evaluation.droppedDetections > 0 {
-                        print("(\(evaluation.droppedDetections) detections of categories absent from the ground truth were dropped)")
-                    }
-                }
-            } else {
-                let method = VOCEvaluation.Method(rawValue: metric)!
-                let outcome: (evaluation: VOCEvaluation, dropped: Int)
-                do {
-                    outcome = try VOCEvaluation.evaluate(groundTruth: truth, detections: results, method: method, file: detections)
-                } catch {
-                    throw fail(error)
-                }
-                let evaluation = outcome.evaluation
-                if json {
-                    let perClass = zip(truth.categories, zip(evaluation.classAP, evaluation.positives)).map { category, entry in
-                        ["id": category.id, "name": category.name, "AP": entry.0.map { $0 as Any } ?? NSNull(),
-                         "positives": entry.1] as [String: Any]
-                    }
-                    print(encodeJSON(["metric": metric, "mAP": evaluation.mAP.map { $0 as Any } ?? NSNull(),
-                                      "per_class": perClass, "images": truth.images.count, "detections": results.count,
-                                      "dropped_detections": outcome.dropped]))
-                } else {
-                    let label = method == .elevenPoint ? "VOC2007 11-point AP@0.5" : "VOC all-point AP@0.5"
-                    let width = max(8, truth.categories.map(\.name.count).max() ?? 0)
-                    for (category, ap) in zip(truth.categories, evaluation.classAP) {
-                        print(category.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
-                              + (ap.map { String(format: "%.4f", $0) } ?? "  n/a (no non-difficult ground truth)"))
-                    }
-                    print("mAP (\(label)) = " + (evaluation.mAP.map { String(format: "%.4f", $0) } ?? "n/a"))
-                    if outcome.dropped > 0 {
-                        print("(\(outcome.dropped) detections of categories absent from the ground truth were dropped)")
-                    }
-                }
-            }
+            if json { print(encodeJSON(report.json)) } else { report.lines.forEach { print($0) } }
         }
     }
 
