@@ -71,6 +71,6 @@ let package = Package(
         .testTarget(name: "SpikeNeuronsTests", dependencies: ["SpikeNeurons"], exclude: ["Fixtures"]),
         .testTarget(name: "SpikeNNTests", dependencies: ["SpikeNN", "SpikeNeurons"]),
         .testTarget(name: "SpikeDataTests", dependencies: ["SpikeData"], exclude: ["Fixtures"]),
-        .testTarget(name: "SpikeLabTests", dependencies: ["SpikeLab", "SpikeData", "CHDF5"]),
+        .testTarget(name: "SpikeLabTests", dependencies: ["SpikeLab", "SpikeData", "CHDF5"], exclude: ["Fixtures"]),
     ]
 )
