@@ -73,14 +73,18 @@ struct Tables: ParsableCommand {
 
         var outcome = TableRunsOutcome()
         if runMissing {
+            // Runs report on standard error; so does this, keeping the lines in order in a log.
+            let progress = ProgressReporter()
             let plan = RunPlan(runs: runs, profile: profile)
-            for skipped in plan.skipped { print("\(skipped.label): not run: \(skipped.reason)") }
+            for skipped in plan.skipped { progress.line("\(skipped.label): not run: \(skipped.reason)") }
             if plan.pending.isEmpty {
-                print("every row of \(table) has a run (profile \(profile ?? "full")); nothing to run")
+                progress.line("every row of \(table) has a run (profile \(profile ?? "full")); nothing to run")
             } else {
                 do { try plan.checkData(runs: runs, table: tableFile) } catch { throw reportTableError(error) }
                 if let threads { Threads.configure(threads) }
-                outcome = plan.execute(runs: runs, options: RunOptions(threads: threads)) { print($0) }
+                let started = Date()
+                outcome = plan.execute(runs: runs, options: RunOptions(threads: threads, progress: progress)) { progress.line($0) }
+                progress.line(String(format: "ran %d row(s) in %.0f s", plan.pending.count, Date().timeIntervalSince(started)))
             }
         }
 
@@ -121,9 +125,10 @@ struct Tables: ParsableCommand {
             print("every row of \(table) has a run (profile \(profile ?? "full")); no script written")
             return
         }
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+        // This binary, so the tasks run the same build; `spikelab` on PATH if it cannot be found.
+        let executable = Bundle.main.executablePath.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
         let script = SlurmScript.text(plan: plan, table: tableFile, profile: profile,
-                                      executable: FileManager.default.fileExists(atPath: executable) ? executable : "spikelab",
+                                      executable: executable.flatMap { FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil } ?? "spikelab",
                                       workingDirectory: FileManager.default.currentDirectoryPath,
                                       sbatchOptions: sbatchOptions)
         do {

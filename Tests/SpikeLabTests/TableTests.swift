@@ -455,3 +455,81 @@ struct TableRunPlanTests {
         #expect(try task("2") == (2, "no row for array task 2 (0-1)\n"))
     }
 }
+
+// MARK: - The demo table and real runs
+
+/// The repository root (this file is Tests/SpikeLabTests/TableTests.swift).
+private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+private let fashionMNISTInstalled = FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
+
+@Suite("The demo table, and tables over real runs")
+struct DemoTableTests {
+    @Test("the demo table loads; its ANN, IF, LIF and PLIF rows resolve under the cpu profile to their own run directories")
+    func demoTable() throws {
+        let table = try TableFile.load(contentsOf: repositoryRoot + "/experiments/demo/table.yaml")
+        #expect(table.outputName == "demo-neurons" && table.metric == .testTop1 && table.select == .best)
+        let runs = try table.runs(profile: "cpu")
+        #expect(runs.map(\.row.label) == ["ANN (ReLU)", "IF", "LIF", "PLIF"])
+        #expect(runs.map(\.directory) == ["ann", "if", "lif", "plif"].map { "runs/demo-fashion-mnist-\($0)/cpu" })
+        let experiments = runs.map(\.manifest.experiment)
+        #expect(experiments.map(\.neuron.variant) == [.relu, .if, .lif, .plif])
+        #expect(experiments.map(\.training.mode) == [.ann, .direct, .direct, .direct])
+        #expect(experiments.map(\.neuron.timeSteps) == [1, 4, 4, 4])
+        // One base: every row trains the same network on the same data the same way.
+        #expect(experiments.allSatisfy { $0.data == experiments[0].data && $0.model == experiments[0].model })
+        #expect(experiments.allSatisfy { $0.training.epochs == 2 && $0.training.optimizer == experiments[0].training.optimizer })
+        #expect(experiments.allSatisfy { $0.model.arch == .spikingCNN28 && $0.data.loader == .fashionMNIST })
+    }
+
+    @Test("--run-missing on real Fashion-MNIST: a stopped row resumes, a missing one runs, and the table shows both done",
+          .enabled(if: fashionMNISTInstalled))
+    func runMissing() throws {
+        let fixture = TableFixture()
+        for name in ["a", "b"] {
+            fixture.write("\(name).yaml", """
+            name: tiny-\(name)
+            data: {loader: fashion_mnist, batch_size: 16, subset: 64, test_subset: 32, prefetch: 0}
+            model: {arch: spiking_cnn_28, width: 0.25}
+            neuron: {variant: \(name == "a" ? "lif" : "if"), time_steps: 2}
+            training: {epochs: 2, optimizer: {kind: adam, lr: 0.001}}
+            profiles:
+              cpu: {}
+
+            """)
+        }
+        fixture.write("table.yaml", "paper: p\ntable: t\nrows:\n  - {row: A, manifest: a.yaml, reported: 50}\n  - {row: B, manifest: b.yaml, reported: null}\n")
+        let table = try TableFile.load(contentsOf: fixture.directory + "/table.yaml")
+        let runs = try table.runs(profile: "cpu", resultsRoot: fixture.directory + "/runs")
+        let quiet = ProgressReporter(output: FileHandle(forWritingAtPath: "/dev/null")!, interactive: false)
+
+        // Row A stops after 5 of its 8 steps, as if interrupted: partial, with a checkpoint.
+        let stopped = try Runner.start(runs[0].manifest, directory: runs[0].directory,
+                                       options: RunOptions(progress: quiet, stopAfterSteps: 5, handleSignals: false))
+        #expect(try stopped.run() == .interrupted)
+        var report = TableReport(table: table, runs: runs, profile: "cpu")
+        #expect(report.lines.map(\.status) == [.partial, .missing])
+        #expect(report.lines[0].epochsCompleted == 1)
+
+        let plan = RunPlan(runs: runs, profile: "cpu")
+        #expect(plan.pending.map(\.run) == [.resume(directory: runs[0].directory),
+                                            .start(manifest: runs[1].row.manifest, profile: "cpu", directory: runs[1].directory)])
+        try plan.checkData(runs: runs, table: table)
+        var logged: [String] = []
+        let outcome = plan.execute(runs: runs, options: RunOptions(progress: quiet, handleSignals: false)) { logged.append($0) }
+        #expect(outcome.finished == ["A", "B"] && outcome.failed.isEmpty && !outcome.interrupted)
+        #expect(logged.count == 2 && logged[0].hasPrefix("[1/2] A: spikelab resume "))
+
+        report = TableReport(table: table, runs: runs, profile: "cpu")
+        #expect(report.lines.map(\.status) == [.done, .done])
+        #expect(report.lines.map(\.epochsCompleted) == [2, 2])
+        let history = try MetricsLog.read(runs[0].directory + "/metrics.csv")
+        let best = history.map { 100 * $0.testTop1 }.max()!
+        #expect(report.lines[0].reproduced == best)
+        #expect(report.lines[0].difference == best - 50)
+        #expect(RunPlan(runs: runs, profile: "cpu").pending.isEmpty)
+        let png = try LearningCurves.write(runDirectory: runs[1].directory)
+        #expect(FileManager.default.fileExists(atPath: png))
+    }
+}
