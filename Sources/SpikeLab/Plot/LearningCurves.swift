@@ -44,20 +44,22 @@ public enum LearningCurves {
     /// The chart of `history` (rows of metrics.csv), titled `title`.
     public static func plot(_ history: [EpochMetrics], title: String) -> LinePlot {
         let epochs = history.map { Double($0.epoch) }
-        let single = history.count == 1
         func series(_ name: String, _ values: [Double], color: RGBColor, dashed: Bool) -> PlotSeries {
             // With few epochs the points matter more than the lines between them.
-            PlotSeries(name: name, x: epochs, y: values, color: color, marker: history.count <= 30 || single ? .circle : nil,
+            PlotSeries(name: name, x: epochs, y: values, color: color, marker: history.count <= 30 ? .circle : nil,
                        dashed: dashed)
         }
+        // A quarter epoch of room at both ends, so the first and last markers are drawn whole.
+        let first = epochs.first ?? 1, last = epochs.last ?? 1
+        let xRange = (first - 0.25)...(last + 0.25)
         let loss = PlotPanel(title: "Loss (cross-entropy)", xLabel: "epoch", yLabel: "loss", series: [
             series("train", history.map(\.trainLoss), color: trainColor, dashed: false),
             series("test", history.map(\.testLoss), color: testColor, dashed: true),
-        ])
+        ], xRange: xRange)
         let accuracy = PlotPanel(title: "Top-1 accuracy", xLabel: "epoch", yLabel: "accuracy (%)", series: [
             series("train", history.map { 100 * $0.trainTop1 }, color: trainColor, dashed: false),
             series("test", history.map { 100 * $0.testTop1 }, color: testColor, dashed: true),
-        ])
+        ], xRange: xRange)
         return LinePlot(title: title, panels: [loss, accuracy])
     }
 
