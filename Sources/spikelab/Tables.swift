@@ -49,11 +49,16 @@ struct Tables: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        if runMissing && slurm != nil {
-            throw ValidationError("--run-missing runs rows here and --slurm writes a script to run them elsewhere; choose one")
+        // Exit code 2 (ArgumentParser's ValidationError would exit 64).
+        func refuse(_ message: String) -> ExitCode {
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            return ExitCode(ExitStatus.badInput)
         }
-        if !sbatchOptions.isEmpty && slurm == nil { throw ValidationError("--sbatch only goes with --slurm FILE") }
+        if let threads, threads < 1 { throw refuse("--threads must be at least 1, got \(threads)") }
+        if runMissing && slurm != nil {
+            throw refuse("--run-missing runs rows here and --slurm writes a script to run them elsewhere; choose one")
+        }
+        if !sbatchOptions.isEmpty && slurm == nil { throw refuse("--sbatch only goes with --slurm FILE") }
     }
 
     func run() throws {
