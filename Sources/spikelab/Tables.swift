@@ -105,7 +105,7 @@ struct Tables: ParsableCommand {
             do { runs = try RunExport.copy(runs, to: export, profile: profile) } catch { throw report(error) }
         }
 
-        let tableReport = TableReport(table: tableFile, runs: runs, profile: profile)
+        let tableReport = TableReport(table: tableFile, runs: runs, profile: profile, resultsRoot: export ?? results)
         let paths: (csv: String, markdown: String)
         do { paths = try TableWriter.write(tableReport, to: out) } catch { throw report(error) }
         print(TableWriter.markdown(tableReport))

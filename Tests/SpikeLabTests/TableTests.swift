@@ -350,6 +350,8 @@ struct TableJoinTests {
         Rows: 1 done, 1 partial, 1 missing.
 
         """)
+        let elsewhere = TableWriter.markdown(TableReport(table: table, runs: runs, profile: "cpu", resultsRoot: "elsewhere"))
+        #expect(elsewhere.contains("Regenerate: `spikelab tables \(t) --profile cpu --results elsewhere`.\n"))
     }
 
     @Test("write puts <paper>-<table>.csv and .md in the output folder")

@@ -61,12 +61,16 @@ public struct TableLine: Sendable, Equatable {
 public struct TableReport: Sendable, Equatable {
     public let table: TableFile
     public let profile: String
+    /// The folder of run directories the results were read from (named in the Markdown's
+    /// regenerate line when it is not the default `runs`).
+    public let resultsRoot: String
     public let lines: [TableLine]
 
     /// Joins `table`'s rows with their run directories' results.
-    public init(table: TableFile, runs: [TableRowRun], profile: String?) {
+    public init(table: TableFile, runs: [TableRowRun], profile: String?, resultsRoot: String = "runs") {
         self.table = table
         self.profile = profile ?? "full"
+        self.resultsRoot = resultsRoot
         lines = runs.map { run in
             let record = RunRecord.read(run.directory)
             var notes = record.notes

@@ -30,7 +30,8 @@ public enum TableWriter {
         let which = table.select == .best ? "Best-epoch" : "Final-epoch"
         out += "\(which) \(metric.phrase); profile `\(report.profile)`. Reported numbers from `\(table.path)`"
         out += " (— where unknown). Difference = reproduced − reported.\n"
-        out += "Regenerate: `spikelab tables \(table.path)" + (report.profile == "full" ? "" : " --profile \(report.profile)") + "`.\n\n"
+        out += "Regenerate: `spikelab tables \(table.path)" + (report.profile == "full" ? "" : " --profile \(report.profile)")
+            + (report.resultsRoot == "runs" ? "" : " --results \(report.resultsRoot)") + "`.\n\n"
         out += "| row | reported | reproduced | difference | profile | status | epochs | run directory |\n"
         out += "|---|---:|---:|---:|---|---|---:|---|\n"
         for line in report.lines {
