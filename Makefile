@@ -5,15 +5,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages SpikeLab needs: system libraries, pkg-config, and the embedded real data.
 DEB_PACKAGES := pkg-config libopenblas-dev libdnnl-dev libhdf5-dev libpng-dev \
                 libturbojpeg0-dev zlib1g-dev dataset-fashion-mnist espeak-ng
-RELEASE := -c release
+# One set of flags for the tool and the tests: `make run` after `make test` (or the other way
+# round) reuses the build instead of recompiling every module (minutes on 2 cores).
 TESTFLAGS := -c release -Xswiftc -enable-testing
+RELEASE := $(TESTFLAGS)
 BIN = .build/release/spikelab
 PEERS_VENV := .venv-peers
 
 .PHONY: deps build test test-long run bench bench-peers clean help
 
 help:
-	@echo "make run        install deps, build, run the demo (today: the engine benchmark)"
+	@echo "make run        install deps, build, make the demo data, train the demo table's rows (cpu profile), plot, write the table"
 	@echo "make test       install deps, build optimised, run all tests"
 	@echo "make test-long  the long checks too (SPIKELAB_LONG_TESTS=1)"
 	@echo "make bench      engine benchmarks -> results/bench/engine.json"
@@ -42,8 +44,22 @@ test-long: deps
 	$(SWIFT) build --build-tests $(TESTFLAGS)
 	SPIKELAB_LONG_TESTS=1 $(SWIFT) test --skip-build $(TESTFLAGS)
 
+# The demo: the Fashion-MNIST spiking CNN as ANN, IF, LIF and PLIF (experiments/demo/table.yaml).
+# Trains the rows that have no finished run in runs/ (resumes stopped ones), draws each run's
+# learning curves, copies the small result files (no checkpoints) to results/demo/runs/ and
+# writes the table to results/demo/demo-neurons.{csv,md}. A second `make run` only regenerates.
+DEMO_TABLE := experiments/demo/table.yaml
 run: build
-	$(BIN) bench engine --quick
+	@start=$$(date +%s); \
+	$(BIN) data make-demo || exit $$?; \
+	$(BIN) tables $(DEMO_TABLE) --profile cpu --run-missing --plot --out results/demo --export results/demo/runs; \
+	status=$$?; \
+	echo "make run: $$(( $$(date +%s) - start )) s for the demo (after the build)"; \
+	echo "  table:  results/demo/demo-neurons.md (and .csv)"; \
+	echo "  curves: results/demo/runs/<name>/cpu/curves.png"; \
+	echo "  runs:   runs/<name>/cpu/ (checkpoints, manifest.resolved.yaml, metrics.csv, summary.json)"; \
+	echo "  demo data: datasets/demo/ (N-MNIST, SHD, Speech Commands, VOC, TinyImageNet layouts; see experiments/demo/)"; \
+	exit $$status
 
 bench: build
 	@mkdir -p results/bench

@@ -356,7 +356,7 @@ struct ManifestLoadingTests {
         let cpu = try Manifest.load(contentsOf: path, profile: "cpu").experiment
         #expect(full.data.loader == .fashionMNIST && full.model.arch == .spikingCNN28)
         #expect(full.neuron.variant == .lif && full.neuron.timeSteps == 4 && full.training.epochs == 20)
-        #expect(cpu.data.subset == 6000 && cpu.training.epochs == 2 && cpu.model.width == 0.5)
+        #expect(cpu.data.subset == 12000 && cpu.data.testSubset == nil && cpu.training.epochs == 2 && cpu.model.width == 0.5)
     }
 
     @Test("validateFiles reports a missing data root with exit code 3 and accepts an existing one")

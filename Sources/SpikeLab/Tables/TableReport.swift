@@ -1,0 +1,99 @@
+import Foundation
+
+/// A table row with its manifest loaded under a profile and its run directory found.
+public struct TableRowRun: Sendable {
+    public let row: TableRow
+    /// The row's manifest with the profile applied.
+    public let manifest: Manifest
+    /// `RESULTS/<name>/<profile>`, as `spikelab run` names it.
+    public let directory: String
+}
+
+extension TableFile {
+    /// Loads every row's manifest under `profile` (nil: the full setting) and names its run
+    /// directory `resultsRoot/<name>/<profile or full>`. Every manifest error is thrown together,
+    /// after a line naming the row it belongs to.
+    public func runs(profile: String?, resultsRoot: String = "runs") throws(TableErrors) -> [TableRowRun] {
+        var errors: [ManifestError] = []
+        var runs: [TableRowRun] = []
+        for (index, row) in rows.enumerated() {
+            do {
+                let manifest = try Manifest.load(contentsOf: row.manifest, profile: profile)
+                let directory = resultsRoot + "/" + manifest.experiment.name + "/" + (profile ?? "full")
+                if let earlier = runs.firstIndex(where: { $0.directory == directory }) {
+                    errors.append(ManifestError(row.location, keyPath: "rows[\(index)].manifest", .incompatible(
+                        "'\(row.manifestAsWritten)' has the name '\(manifest.experiment.name)', like rows[\(earlier)]'s manifest; both would run in \(directory), so give each manifest its own name")))
+                }
+                runs.append(TableRowRun(row: row, manifest: manifest, directory: directory))
+            } catch {
+                let with = profile.map { " with --profile \($0)" } ?? ""
+                errors.append(ManifestError(row.location, keyPath: "rows[\(index)].manifest", .incompatible(
+                    "'\(row.manifestAsWritten)' does not load\(with) (\(error.errors.count == 1 ? "error" : "errors") below)")))
+                errors += error.errors
+            }
+        }
+        guard errors.isEmpty else { throw TableErrors(path: path, errors: errors) }
+        return runs
+    }
+}
+
+/// One line of a generated table: the row, the number reported, the number reproduced.
+public struct TableLine: Sendable, Equatable {
+    public let label: String
+    public let reported: Double?
+    public let reportedText: String?
+    public let reproduced: Double?
+    /// reproduced − reported, when both are known.
+    public let difference: Double?
+    /// The profile the result came from (`full` without one).
+    public let profile: String
+    public let directory: String
+    public let status: RunRecord.Status
+    public let epochsCompleted: Int?
+    public let epochsTotal: Int?
+    /// The table file's comment.
+    public let comment: String?
+    /// What the harness found: a partial run's state, changed settings, unreadable files.
+    public let notes: [String]
+}
+
+/// A table file joined with the results on disk.
+public struct TableReport: Sendable, Equatable {
+    public let table: TableFile
+    public let profile: String
+    /// The folder of run directories the results were read from (named in the Markdown's
+    /// regenerate line when it is not the default `runs`).
+    public let resultsRoot: String
+    public let lines: [TableLine]
+
+    /// Joins `table`'s rows with their run directories' results.
+    public init(table: TableFile, runs: [TableRowRun], profile: String?, resultsRoot: String = "runs") {
+        self.table = table
+        self.profile = profile ?? "full"
+        self.resultsRoot = resultsRoot
+        lines = runs.map { run in
+            let record = RunRecord.read(run.directory)
+            var notes = record.notes
+            if record.status == .partial { notes.insert(record.progressPhrase, at: 0) }
+            if let used = record.manifestSHA256, used != run.manifest.sha256 {
+                notes.append("the run's settings differ from the manifest's now (sha256 \(used.prefix(12))… vs \(run.manifest.sha256.prefix(12))…): rerun it to reproduce the current manifest")
+            }
+            let reproduced = record.value(of: table.metric, select: table.select)
+            let difference = zip2(reproduced, run.row.reported).map { $0 - $1 }
+            return TableLine(label: run.row.label, reported: run.row.reported, reportedText: run.row.reportedText,
+                             reproduced: reproduced, difference: difference, profile: profile ?? "full",
+                             directory: run.directory, status: record.status,
+                             epochsCompleted: record.status == .missing ? nil : record.epochsCompleted,
+                             epochsTotal: record.epochsTotal ?? run.manifest.experiment.training.epochs,
+                             comment: run.row.comment, notes: notes)
+        }
+    }
+
+    /// How many rows have each status.
+    public func count(_ status: RunRecord.Status) -> Int { lines.filter { $0.status == status }.count }
+}
+
+private func zip2(_ a: Double?, _ b: Double?) -> (Double, Double)? {
+    guard let a, let b else { return nil }
+    return (a, b)
+}

@@ -1,0 +1,100 @@
+import Foundation
+
+/// Renders a `TableReport` as CSV (for programs) and Markdown (for people), and writes both
+/// as `<dir>/<paper>-<table>.csv` and `.md`.
+///
+/// Neither holds a date or a machine name, so regenerating a table from the same results gives
+/// the same bytes.
+public enum TableWriter {
+    /// The CSV header.
+    public static let csvColumns = ["row", "reported", "reproduced", "difference", "metric", "select", "profile",
+                                    "status", "epochs", "run_directory", "comment", "note"]
+
+    /// RFC 4180 CSV: one line per row; empty fields for unknown numbers.
+    public static func csv(_ report: TableReport) -> String {
+        let metric = report.table.metric
+        var lines = [csvColumns.joined(separator: ",")]
+        for line in report.lines {
+            let fields = [line.label, line.reportedText ?? "", format(line.reproduced, metric), signed(line.difference, metric),
+                          metric.rawValue, report.table.select.rawValue, line.profile, line.status.rawValue,
+                          epochs(line), line.directory, line.comment ?? "", line.notes.joined(separator: "; ")]
+            lines.append(fields.map(csvField).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A Markdown page: heading, what the numbers are, the table, then comments and notes.
+    public static func markdown(_ report: TableReport) -> String {
+        let table = report.table, metric = table.metric
+        var out = "# \(table.paper) / \(table.table)" + (table.title.map { ": \($0)" } ?? "") + "\n\n"
+        let which = table.select == .best ? "Best-epoch" : "Final-epoch"
+        out += "\(which) \(metric.phrase); profile `\(report.profile)`. Reported numbers from `\(table.path)`"
+        out += " (— where unknown). Difference = reproduced − reported.\n"
+        out += "Regenerate: `spikelab tables \(table.path)" + (report.profile == "full" ? "" : " --profile \(report.profile)")
+            + (report.resultsRoot == "runs" ? "" : " --results \(report.resultsRoot)") + "`.\n\n"
+        out += "| row | reported | reproduced | difference | profile | status | epochs | run directory |\n"
+        out += "|---|---:|---:|---:|---|---|---:|---|\n"
+        for line in report.lines {
+            let cells = [cell(line.label), line.reportedText ?? "—", format(line.reproduced, metric).nonEmpty ?? "—",
+                         signed(line.difference, metric).nonEmpty ?? "—", line.profile, line.status.rawValue,
+                         epochs(line).nonEmpty ?? "—", "`\(cell(line.directory))`"]
+            out += "| " + cells.joined(separator: " | ") + " |\n"
+        }
+        let remarks = report.lines.filter { $0.comment != nil || !$0.notes.isEmpty }
+        if !remarks.isEmpty {
+            out += "\n"
+            for line in remarks {
+                let text = ([line.comment].compactMap { $0 } + line.notes).joined(separator: "; ")
+                out += "- **\(cell(line.label))**: \(text)\n"
+            }
+        }
+        let counts = [RunRecord.Status.done, .partial, .missing].map { "\(report.count($0)) \($0.rawValue)" }
+        out += "\nRows: " + counts.joined(separator: ", ") + ".\n"
+        return out
+    }
+
+    /// Writes `<directory>/<paper>-<table>.csv` and `.md` (directories created); returns both paths.
+    @discardableResult
+    public static func write(_ report: TableReport, to directory: String) throws -> (csv: String, markdown: String) {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let base = directory + "/" + report.table.outputName
+        let paths = (csv: base + ".csv", markdown: base + ".md")
+        do {
+            try csv(report).write(toFile: paths.csv, atomically: true, encoding: .utf8)
+            try markdown(report).write(toFile: paths.markdown, atomically: true, encoding: .utf8)
+        } catch {
+            throw RunError.io(path: base, reason: error.localizedDescription)
+        }
+        return paths
+    }
+
+    // MARK: Fields
+
+    static func format(_ value: Double?, _ metric: TableMetric) -> String {
+        value.map { String(format: "%.\(metric.decimals)f", $0) } ?? ""
+    }
+
+    static func signed(_ value: Double?, _ metric: TableMetric) -> String {
+        value.map { String(format: "%+.\(metric.decimals)f", $0) } ?? ""
+    }
+
+    static func epochs(_ line: TableLine) -> String {
+        guard let done = line.epochsCompleted else { return "" }
+        return "\(done)/" + (line.epochsTotal.map(String.init) ?? "?")
+    }
+
+    /// A CSV field, quoted when it holds a comma, quote or line break.
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Markdown cell text: pipes escaped, line breaks as spaces.
+    static func cell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+}
+
+private extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
+}
