@@ -44,7 +44,10 @@ public enum ExperimentBuilder {
     /// Loaders this build can run.
     static let supportedLoaders: [DataSettings.Loader] = [.fashionMNIST, .mnist, .cifar10, .cifar100]
     /// Architectures this build can run.
-    static let supportedArchitectures: [ModelSettings.Architecture] = [.spikingCNN28, .vggSmall]
+    static let supportedArchitectures: [ModelSettings.Architecture] = [
+        .spikingCNN28, .vggSmall, .resnet18, .resnet19, .resnet20, .resnet34, .sewResNet18, .vgg11, .vgg16,
+        .cifarConvNet, .seqCIFARConv1d, .dvsVGG, .spikformer,
+    ]
 
     /// The training and test datasets of the manifest's loader.
     public static func datasets(_ data: DataSettings, root: String) throws -> (train: any ClassificationDataset, test: any ClassificationDataset) {
@@ -137,6 +140,33 @@ public enum ExperimentBuilder {
             return SpikingCNN28(neuron: spec, numClasses: settings.numClasses, width: Float(settings.width), rng: &rng)
         case .vggSmall:
             return VGGSmall(neuron: spec, numClasses: settings.numClasses, width: Float(settings.width), rng: &rng)
+        case .resnet18, .resnet19, .resnet20, .resnet34, .sewResNet18:
+            let layouts: [ModelSettings.Architecture: ResNetLayout] = [
+                .resnet18: .resnet18, .resnet19: .resnet19, .resnet20: .resnet20, .resnet34: .resnet34,
+                .sewResNet18: .sewResNet18,
+            ]
+            return SpikingResNet(layout: layouts[settings.arch]!, neuron: spec, numClasses: settings.numClasses,
+                                 inChannels: settings.inChannels, width: Float(settings.width), rng: &rng)
+        case .vgg11, .vgg16, .dvsVGG:
+            // dvs_vgg reads CIFAR10-DVS frames resized to 48×48 (psu.md); the CIFAR VGGs 32×32 images.
+            let plan = settings.arch == .vgg11 ? SpikingVGG.vgg11Plan : settings.arch == .vgg16 ? SpikingVGG.vgg16Plan : SpikingVGG.dvsPlan
+            return SpikingVGG(plan: plan, neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
+                              inputSize: settings.arch == .dvsVGG ? 48 : 32, width: Float(settings.width), rng: &rng)
+        case .cifarConvNet:
+            return CIFARConvNet(neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
+                                width: Float(settings.width), rng: &rng)
+        case .seqCIFARConv1d:
+            // One step per image column: T = 32 for CIFAR's 32×32 images.
+            if spec.variant.runsOverTime && spec.timeSteps != 32 {
+                throw BuildError.unsupported(keyPath: "neuron.time_steps", value: String(spec.timeSteps),
+                                             supported: ["32 (seq_cifar_conv1d reads one 32-pixel image column per step)"])
+            }
+            return SeqCIFARConv1d(neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
+                                  width: Float(settings.width), rng: &rng)
+        case .spikformer:
+            // Spikformer-4-384 at width 1 (the paper's CIFAR model).
+            return Spikformer(neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
+                              width: Float(settings.width), rng: &rng)
         default:
             throw BuildError.unsupported(keyPath: "model.arch", value: settings.arch.rawValue,
                                          supported: supportedArchitectures.map(\.rawValue))
