@@ -344,3 +344,39 @@ struct SpikformerTests {
         for (got, want) in zip(y, expected) { #expect(abs(got - want) < 1e-5, "\(y) vs \(expected)") }
     }
 }
+
+@Suite("Architecture building blocks")
+struct ArchitectureBlockTests {
+    @Test("AvgPool1d averages windows along the length, and its gradient matches finite differences")
+    func avgPool1d() {
+        let x = Tensor((0..<12).map(Float.init), shape: [1, 2, 6], requiresGrad: true)
+        #expect(AvgPool1d(2)(x).array == [0.5, 2.5, 4.5, 6.5, 8.5, 10.5])
+        #expect(AvgPool1d(3, stride: 1)(x).shape == [1, 2, 4])
+        #expect(AvgPool1d(3, stride: 1)(x).array.prefix(2) == [1, 2])
+        let result = gradientCheck([x]) { AvgPool1d(2)($0[0]) }
+        #expect(result.maxError < 1e-3, "\(result)")
+    }
+
+    // The ReLU twin in evaluation mode makes these blocks differentiable almost everywhere, so
+    // autograd's gradient through the composition (permutes, batched matmuls, shortcut) can be
+    // compared with finite differences.
+    @Test("spiking self-attention's gradient (ReLU twin, eval) matches finite differences")
+    func attentionGradient() {
+        var rng = PhiloxGenerator(seed: 40)
+        let ssa = SpikingSelfAttention(dim: 4, heads: 2, neuron: NeuronSpec(.relu), rng: &rng)
+        ssa.eval()
+        let x = Tensor.uniform([2, 3, 4], low: -1, high: 1, rng: &rng, requiresGrad: true)
+        let result = gradientCheck([x, ssa.qLinear.weight, ssa.vLinear.weight], step: 1e-3) { ssa($0[0]) }
+        #expect(result.maxError < 5e-3, "\(result)")
+    }
+
+    @Test("a SEW block's gradient with a projection shortcut (ReLU twin, eval) matches finite differences")
+    func blockGradient() {
+        var rng = PhiloxGenerator(seed: 41)
+        let block = BasicBlock(2, 3, stride: 2, connection: .sewAdd, neuron: NeuronSpec(.relu), rng: &rng)
+        block.eval()
+        let x = Tensor.uniform([2, 2, 4, 4], low: -1, high: 1, rng: &rng, requiresGrad: true)
+        let result = gradientCheck([x, block.conv1.weight, block.downsample![0].parameters()[0]], step: 1e-3) { block($0[0]) }
+        #expect(result.maxError < 5e-3, "\(result)")
+    }
+}
