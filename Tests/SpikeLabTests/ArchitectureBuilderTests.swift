@@ -4,9 +4,10 @@ import Testing
 import SpikeNN
 import SpikeTensor
 
-/// A minimal valid manifest for `arch` on `loader` with a quarter-width LIF network.
-private func manifest(arch: String, loader: String, timeSteps: Int, width: Double = 0.0625) throws -> Manifest {
-    let split = loader == "cifar10_dvs" ? "\n  split: per_class_first_90" : ""
+/// A minimal valid manifest for `arch` on `loader` with a 1/16-width LIF network.
+private func manifest(arch: String, loader: String, timeSteps: Int, width: Double = 0.0625,
+                      resize: Int? = nil) throws -> Manifest {
+    let split = (loader == "cifar10_dvs" ? "\n  split: per_class_first_90" : "") + (resize.map { "\n  resize: \($0)" } ?? "")
     let yaml = """
         name: arch-\(arch)
         paper: demo
@@ -63,6 +64,21 @@ struct ArchitectureBuilderTests {
             #expect(built.stateDict().map(\.name) == expected.stateDict().map(\.name), "\(arch)")
             // Same seed and stream: the same initial weights.
             #expect(built.parameters().map(\.array) == expected.parameters().map(\.array), "\(arch)")
+        }
+    }
+
+    @Test("dvs_vgg takes data.resize as its frame side, a multiple of 16, and 48 by default")
+    func dvsFrameSide() throws {
+        let resized = try ExperimentBuilder.model(manifest(arch: "dvs_vgg", loader: "cifar10_dvs", timeSteps: 2,
+                                                           resize: 64).experiment)
+        // Width 1/16: 32 channels after four pools of 64 → 4×4.
+        #expect((resized as? SpikingVGG)?.classifier.weight.shape == [10, 32 * 4 * 4])
+        let standard = try ExperimentBuilder.model(manifest(arch: "dvs_vgg", loader: "cifar10_dvs", timeSteps: 2).experiment)
+        #expect((standard as? SpikingVGG)?.inputSize == 48)
+        let odd = try manifest(arch: "dvs_vgg", loader: "cifar10_dvs", timeSteps: 2, resize: 40).experiment
+        #expect(throws: BuildError.unsupported(keyPath: "data.resize", value: "40",
+                                               supported: ["a multiple of 16 for dvs_vgg (48 in the PSU paper)"])) {
+            _ = try ExperimentBuilder.model(odd)
         }
     }
 

@@ -148,10 +148,16 @@ public enum ExperimentBuilder {
             return SpikingResNet(layout: layouts[settings.arch]!, neuron: spec, numClasses: settings.numClasses,
                                  inChannels: settings.inChannels, width: Float(settings.width), rng: &rng)
         case .vgg11, .vgg16, .dvsVGG:
-            // dvs_vgg reads CIFAR10-DVS frames resized to 48×48 (psu.md); the CIFAR VGGs 32×32 images.
+            // dvs_vgg reads CIFAR10-DVS frames resized to data.resize (48×48 in psu.md; four
+            // pools, so a multiple of 16); the CIFAR VGGs 32×32 images.
             let plan = settings.arch == .vgg11 ? SpikingVGG.vgg11Plan : settings.arch == .vgg16 ? SpikingVGG.vgg16Plan : SpikingVGG.dvsPlan
+            let side = settings.arch == .dvsVGG ? experiment.data.resize ?? 48 : 32
+            if side % 16 != 0 {
+                throw BuildError.unsupported(keyPath: "data.resize", value: String(side),
+                                             supported: ["a multiple of 16 for dvs_vgg (48 in the PSU paper)"])
+            }
             return SpikingVGG(plan: plan, neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
-                              inputSize: settings.arch == .dvsVGG ? 48 : 32, width: Float(settings.width), rng: &rng)
+                              inputSize: side, width: Float(settings.width), rng: &rng)
         case .cifarConvNet:
             return CIFARConvNet(neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
                                 width: Float(settings.width), rng: &rng)
