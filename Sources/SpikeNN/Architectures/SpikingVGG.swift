@@ -5,7 +5,7 @@ import SpikeTensor
 /// `vgg16` (CIFAR forms, 32×32 input, five pools to 1×1, FC 512 → classes) and `dvs_vgg`
 /// (PSU's CIFAR10-DVS net, 48×48 event frames, four pools to 3×3, FC 512·3·3 → classes).
 ///
-/// Average rather than max pooling, as SNN VGGs usually do (a max over spikes is an OR) and as
+/// Average rather than max pooling, as many SNN VGGs use (a max over spikes is an OR) and as
 /// ANN-to-SNN conversion needs. State names: `features.0.weight` (conv), `features.1.*` (BN),
 /// `features.2.*` (neuron), …, `classifier.weight`/`.bias`.
 ///
