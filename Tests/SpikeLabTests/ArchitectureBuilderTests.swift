@@ -91,3 +91,21 @@ struct ArchitectureBuilderTests {
         }
     }
 }
+
+@Suite("Architecture benchmark")
+struct ArchitectureBenchmarkTests {
+    @Test("bench arch times each named architecture against vgg_small and reports its real parameter count")
+    func smallRun() throws {
+        let report = try ArchitectureBenchmark(architectures: ["resnet20", "seq_cifar_conv1d"], width: 0.0625, batch: 2,
+                                               timeSteps: 2, steps: 1, log: { _ in }).run()
+        #expect(report.cases.map(\.arch) == ["vgg_small", "resnet20", "seq_cifar_conv1d"])
+        #expect(report.cases[0].ratioToVGGSmall == 1)
+        #expect(report.cases.allSatisfy { $0.medianStepSeconds > 0 && $0.samplesPerSecond > 0 })
+        #expect(report.cases[2].inputShape == [2, 32, 96] && report.cases[2].timeSteps == 32)
+        // resnet20 at width 1/16: channels 1, 2, 4 — the count inspect prints for the same manifest.
+        var rng = PhiloxGenerator(seed: 0)
+        #expect(report.cases[1].parameters
+                == SpikingResNet(layout: .resnet20, neuron: NeuronSpec(.lif, timeSteps: 2), width: 0.0625, rng: &rng).parameterCount)
+        #expect(report.table().contains("resnet20"))
+    }
+}
