@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
             Benchmarks print what they measured, the core and thread counts, and throughput.
             Compare with PyTorch on the same machine: `make bench-peers`.
             """,
-        subcommands: [Engine.self, Train.self, DataLoaders.self])
+        subcommands: [Engine.self, Train.self, DataLoaders.self, Arch.self])
 
     struct Engine: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -128,6 +128,63 @@ struct Bench: ParsableCommand {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 throw ExitCode(ExitStatus.badData)
             }
+        }
+    }
+}
+
+extension Bench {
+    struct Arch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Training-step time of the paper architectures at a width, against vgg_small.",
+            discussion: """
+                Builds each architecture from a manifest (LIF) as a run would, and times training \
+                steps (forward, cross-entropy, backward, SGD) on random input of its shape: \
+                images [N, 3, 32, 32], seq_cifar_conv1d sequences [N, 32, 96] with T = 32, dvs_vgg \
+                frames [T, N, 2, 48, 48]. vgg_small at the same settings is the baseline.
+                """)
+
+        @Option(help: "Architectures to time, comma-separated (default: all of \(ArchitectureBenchmark.architectures.joined(separator: ", "))).")
+        var arch: String?
+
+        @Option(help: "Channel-width multiplier (model.width).")
+        var width: Double = 0.25
+
+        @Option(help: "Batch size N.")
+        var batch: Int = 16
+
+        @Option(help: "Neuron time steps T (seq_cifar_conv1d always runs 32).")
+        var timeSteps: Int = 4
+
+        @Option(help: "Timed training steps per architecture (after one warm-up step).")
+        var steps: Int = 3
+
+        @Flag(help: "Print the report as JSON on standard output instead of a table.")
+        var json = false
+
+        @Option(help: "Threads for OpenBLAS, oneDNN and SpikeLab's loops (default: SPIKELAB_THREADS or all cores).")
+        var threads: Int?
+
+        var architectures: [String] {
+            arch.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+                ?? ArchitectureBenchmark.architectures
+        }
+
+        func validate() throws {
+            for name in architectures where !ArchitectureBenchmark.architectures.contains(name) {
+                throw ValidationError("--arch: '\(name)' is not one of \(ArchitectureBenchmark.architectures.joined(separator: ", "))")
+            }
+            if !(width > 0) { throw ValidationError("--width must be positive, got \(width)") }
+            if batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
+            if timeSteps < 1 { throw ValidationError("--time-steps must be at least 1, got \(timeSteps)") }
+            if steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        }
+
+        func run() throws {
+            if let threads { Threads.configure(threads) }
+            let report = try ArchitectureBenchmark(architectures: architectures, width: width, batch: batch,
+                                                   timeSteps: timeSteps, steps: steps).run()
+            print(json ? try report.json() : report.table())
         }
     }
 }

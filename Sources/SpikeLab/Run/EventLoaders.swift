@@ -50,18 +50,31 @@ enum EventLoaders {
         }
     }
 
-    /// Throws unless the model can take this experiment's event frames: today only
-    /// `spiking_cnn_28` (2 channels, sides ≥ 28) with a neuron that runs every time step.
+    /// The side of the frames an event loader serves: `data.resize`, else the sensor's.
+    static func frameSide(_ data: DataSettings) -> Int {
+        data.resize ?? (data.loader == .nmnist ? 34 : 128)
+    }
+
+    /// Throws unless the model can take this experiment's event frames: `spiking_cnn_28`
+    /// (2 channels, sides ≥ 28) or `dvs_vgg` (sides a multiple of 16), with a neuron that runs
+    /// every time step.
     static func checkModel(_ experiment: Experiment, spec: NeuronSpec) throws {
         let data = experiment.data
         guard [.nmnist, .cifar10DVS, .dvs128Gesture].contains(data.loader), let frames = data.frames else { return }
-        guard experiment.model.arch == .spikingCNN28 else {
+        let side = frameSide(data)
+        switch experiment.model.arch {
+        case .spikingCNN28:
+            if side < 28 {
+                throw BuildError.unsupported(keyPath: "data.resize", value: "\(side) for spiking_cnn_28", supported: ["28 or more"])
+            }
+        case .dvsVGG:
+            if side % 16 != 0 {
+                throw BuildError.unsupported(keyPath: "data.resize", value: "\(side) for dvs_vgg (frames \(side)×\(side))",
+                                             supported: ["a multiple of 16 (48 in the PSU paper)"])
+            }
+        default:
             throw BuildError.unsupported(keyPath: "model.arch", value: experiment.model.arch.rawValue + " with \(data.loader.rawValue) event frames",
-                                         supported: ["spiking_cnn_28"])
-        }
-        let side = data.resize ?? (data.loader == .nmnist ? 34 : 128)
-        if side < 28 {
-            throw BuildError.unsupported(keyPath: "data.resize", value: "\(side) for spiking_cnn_28", supported: ["28 or more"])
+                                         supported: ["spiking_cnn_28", "dvs_vgg"])
         }
         if spec.foldedSteps != frames.timeSteps {
             throw BuildError.unsupported(keyPath: "neuron.variant",

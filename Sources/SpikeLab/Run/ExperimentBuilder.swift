@@ -46,7 +46,10 @@ public enum ExperimentBuilder {
                                                            .sequentialCIFAR10, .sequentialCIFAR100, .shd, .speechCommands,
                                                            .nmnist, .cifar10DVS, .dvs128Gesture]
     /// Architectures this build can run.
-    static let supportedArchitectures: [ModelSettings.Architecture] = [.spikingCNN28, .vggSmall, .shdFC]
+    static let supportedArchitectures: [ModelSettings.Architecture] = [
+        .spikingCNN28, .vggSmall, .shdFC, .resnet18, .resnet19, .resnet20, .resnet34, .sewResNet18, .vgg11, .vgg16,
+        .cifarConvNet, .seqCIFARConv1d, .dvsVGG, .spikformer,
+    ]
 
     /// The training and test datasets of the manifest's loader (`seed` draws CIFAR10-DVS's `random_90` split).
     public static func datasets(_ data: DataSettings, root: String, seed: Int = 0) throws -> (train: any ClassificationDataset, test: any ClassificationDataset) {
@@ -214,6 +217,40 @@ public enum ExperimentBuilder {
             }
             return SHDFC(neuron: spec, inputs: settings.inChannels, numClasses: settings.numClasses,
                          width: Float(settings.width), dropout: Float(settings.dropout), rng: &rng)
+        case .resnet18, .resnet19, .resnet20, .resnet34, .sewResNet18:
+            let layouts: [ModelSettings.Architecture: ResNetLayout] = [
+                .resnet18: .resnet18, .resnet19: .resnet19, .resnet20: .resnet20, .resnet34: .resnet34,
+                .sewResNet18: .sewResNet18,
+            ]
+            return SpikingResNet(layout: layouts[settings.arch]!, neuron: spec, numClasses: settings.numClasses,
+                                 inChannels: settings.inChannels, width: Float(settings.width), rng: &rng)
+        case .vgg11, .vgg16, .dvsVGG:
+            // dvs_vgg reads CIFAR10-DVS frames resized to data.resize (48×48 in psu.md; four
+            // pools, so a multiple of 16); the CIFAR VGGs 32×32 images.
+            let plan = settings.arch == .vgg11 ? SpikingVGG.vgg11Plan : settings.arch == .vgg16 ? SpikingVGG.vgg16Plan : SpikingVGG.dvsPlan
+            let eventFrames = [.nmnist, .cifar10DVS, .dvs128Gesture].contains(experiment.data.loader)
+            let side = settings.arch != .dvsVGG ? 32 : eventFrames ? EventLoaders.frameSide(experiment.data) : experiment.data.resize ?? 48
+            if side % 16 != 0 {
+                throw BuildError.unsupported(keyPath: "data.resize", value: String(side),
+                                             supported: ["a multiple of 16 for dvs_vgg (48 in the PSU paper)"])
+            }
+            return SpikingVGG(plan: plan, neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
+                              inputSize: side, width: Float(settings.width), rng: &rng)
+        case .cifarConvNet:
+            return CIFARConvNet(neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
+                                width: Float(settings.width), rng: &rng)
+        case .seqCIFARConv1d:
+            // One step per image column: T = 32 for CIFAR's 32×32 images.
+            if spec.variant.runsOverTime && spec.timeSteps != 32 {
+                throw BuildError.unsupported(keyPath: "neuron.time_steps", value: String(spec.timeSteps),
+                                             supported: ["32 (seq_cifar_conv1d reads one 32-pixel image column per step)"])
+            }
+            return SeqCIFARConv1d(neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
+                                  width: Float(settings.width), rng: &rng)
+        case .spikformer:
+            // Spikformer-4-384 at width 1 (the paper's CIFAR model).
+            return Spikformer(neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
+                              width: Float(settings.width), rng: &rng)
         default:
             throw BuildError.unsupported(keyPath: "model.arch", value: settings.arch.rawValue,
                                          supported: supportedArchitectures.map(\.rawValue))
@@ -225,12 +262,14 @@ public enum ExperimentBuilder {
         .fashionMNIST: 28, .mnist: 28, .cifar10: 32, .cifar100: 32, .tinyImageNet: 64,
     ]
     /// Side length of the images each image architecture takes.
-    static let architectureImageSide: [ModelSettings.Architecture: Int] = [.spikingCNN28: 28, .vggSmall: 32]
+    static let architectureImageSide: [ModelSettings.Architecture: Int] = [.spikingCNN28: 28, .vggSmall: 32, .vgg11: 32, .vgg16: 32]
 
     /// Refuses an image size the architecture cannot take (e.g. TinyImageNet's 64×64 on
     /// vgg_small, which is built for 32×32), naming `data.resize` as the fix.
     static func checkImageSize(_ experiment: Experiment) throws {
-        guard let needed = architectureImageSide[experiment.model.arch],
+        // Event frames are checked by EventLoaders.checkModel (spiking_cnn_28 takes any side ≥ 28 there).
+        guard !ManifestSchema.cameraEventLoaders.contains(experiment.data.loader.rawValue),
+              let needed = architectureImageSide[experiment.model.arch],
               let side = experiment.data.resize ?? nativeImageSide[experiment.data.loader], side != needed else { return }
         throw BuildError.unsupported(keyPath: "data.resize", value: experiment.data.resize.map(String.init) ?? "none (\(side)×\(side) images)",
                                      supported: ["\(needed) (\(experiment.model.arch.rawValue) takes \(needed)×\(needed) images)"])
