@@ -59,7 +59,8 @@ struct ArchitectureBuilderTests {
             ("spikformer", "cifar10", 2, direct { Spikformer(neuron: spec, width: w, rng: &$0) }),
         ]
         for (arch, loader, steps, expected) in cases {
-            let built = try ExperimentBuilder.model(manifest(arch: arch, loader: loader, timeSteps: steps).experiment)
+            let resize = arch == "dvs_vgg" ? 48 : nil  // event frames need an explicit side for dvs_vgg
+            let built = try ExperimentBuilder.model(manifest(arch: arch, loader: loader, timeSteps: steps, resize: resize).experiment)
             #expect(type(of: built) == type(of: expected), "\(arch)")
             #expect(built.stateDict().map(\.name) == expected.stateDict().map(\.name), "\(arch)")
             // Same seed and stream: the same initial weights.
@@ -67,14 +68,20 @@ struct ArchitectureBuilderTests {
         }
     }
 
-    @Test("dvs_vgg takes data.resize as its frame side, a multiple of 16, and 48 by default")
+    @Test("dvs_vgg takes data.resize as its frame side, a multiple of 16, which event data must set")
     func dvsFrameSide() throws {
         let resized = try ExperimentBuilder.model(manifest(arch: "dvs_vgg", loader: "cifar10_dvs", timeSteps: 2,
                                                            resize: 64).experiment)
         // Width 1/16: 32 channels after four pools of 64 → 4×4.
         #expect((resized as? SpikingVGG)?.classifier.weight.shape == [10, 32 * 4 * 4])
-        let standard = try ExperimentBuilder.model(manifest(arch: "dvs_vgg", loader: "cifar10_dvs", timeSteps: 2).experiment)
+        let standard = try ExperimentBuilder.model(manifest(arch: "dvs_vgg", loader: "cifar10_dvs", timeSteps: 2, resize: 48).experiment)
         #expect((standard as? SpikingVGG)?.inputSize == 48)
+        // Event frames come at the sensor's 128×128 unless data.resize says otherwise: refused.
+        let sensor = try manifest(arch: "dvs_vgg", loader: "cifar10_dvs", timeSteps: 2).experiment
+        #expect(throws: BuildError.unsupported(keyPath: "data.resize", value: "none (128×128 sensor frames)",
+                                               supported: ["a multiple of 16 for dvs_vgg (48 in the PSU paper)"])) {
+            _ = try ExperimentBuilder.model(sensor)
+        }
         let odd = try manifest(arch: "dvs_vgg", loader: "cifar10_dvs", timeSteps: 2, resize: 40).experiment
         #expect(throws: BuildError.unsupported(keyPath: "data.resize", value: "40",
                                                supported: ["a multiple of 16 for dvs_vgg (48 in the PSU paper)"])) {

@@ -228,8 +228,7 @@ public enum ExperimentBuilder {
             // dvs_vgg reads CIFAR10-DVS frames resized to data.resize (48×48 in psu.md; four
             // pools, so a multiple of 16); the CIFAR VGGs 32×32 images.
             let plan = settings.arch == .vgg11 ? SpikingVGG.vgg11Plan : settings.arch == .vgg16 ? SpikingVGG.vgg16Plan : SpikingVGG.dvsPlan
-            let eventFrames = [.nmnist, .cifar10DVS, .dvs128Gesture].contains(experiment.data.loader)
-            let side = settings.arch != .dvsVGG ? 32 : eventFrames ? EventLoaders.frameSide(experiment.data) : experiment.data.resize ?? 48
+            let side = settings.arch == .dvsVGG ? experiment.data.resize ?? 48 : 32
             if side % 16 != 0 {
                 throw BuildError.unsupported(keyPath: "data.resize", value: String(side),
                                              supported: ["a multiple of 16 for dvs_vgg (48 in the PSU paper)"])
