@@ -1,5 +1,6 @@
 import Foundation
 import SpikeData
+import SpikeNN
 import SpikeTensor
 import Testing
 @testable import SpikeLab
@@ -158,5 +159,16 @@ struct EventModelCheckTests {
         #expect(packed?.description.contains("neuron.variant") == true)
         let model = try ExperimentBuilder.model(try manifest("spiking_cnn_28").experiment)
         #expect(model.parameterCount > 0)
+    }
+
+    @Test("a training crop of another size than the (uncropped) test frames is refused naming the crop and the frame side")
+    func cropSide() throws {
+        let crop = ", resize: 32, augment: [{event_random_crop: {size: 34, padding: 2}}]"
+        #expect(throws: BuildError.unsupported(keyPath: "data.augment.event_random_crop.size", value: "34",
+                                               supported: ["32, the side of the frames (data.resize or the sensor's)"])) {
+            try ExperimentBuilder.model(try manifest("dvs_vgg", resize: crop).experiment)
+        }
+        let same = ", resize: 32, augment: [{event_random_crop: {size: 32, padding: 2}}]"
+        #expect((try ExperimentBuilder.model(try manifest("dvs_vgg", resize: same).experiment) as? SpikingVGG)?.inputSize == 32)
     }
 }

@@ -55,6 +55,12 @@ enum EventLoaders {
         data.resize ?? (data.loader == .nmnist ? 34 : 128)
     }
 
+    /// The side of the frames the model sees in training: an `event_random_crop` changes it.
+    static func trainingFrameSide(_ data: DataSettings) -> (side: Int, crop: Bool) {
+        for case .eventRandomCrop(let size, _) in data.augment { return (size, true) }
+        return (frameSide(data), false)
+    }
+
     /// Throws unless the model can take this experiment's event frames: `spiking_cnn_28`
     /// (2 channels, sides ≥ 28) or `dvs_vgg` (sides a multiple of 16), with a neuron that runs
     /// every time step.
@@ -62,6 +68,12 @@ enum EventLoaders {
         let data = experiment.data
         guard [.nmnist, .cifar10DVS, .dvs128Gesture].contains(data.loader), let frames = data.frames else { return }
         let side = frameSide(data)
+        let training = trainingFrameSide(data)
+        if training.crop && training.side != side {
+            // Evaluation frames are not cropped, so training and test frames would differ in size.
+            throw BuildError.unsupported(keyPath: "data.augment.event_random_crop.size", value: String(training.side),
+                                         supported: ["\(side), the side of the frames (data.resize or the sensor's)"])
+        }
         switch experiment.model.arch {
         case .spikingCNN28:
             if side < 28 {

@@ -125,7 +125,8 @@ public enum ExperimentBuilder {
             throw BuildError.unsupported(keyPath: "data.augment", value: "\(first)",
                                          supported: ["no augmentations for \(data.loader.rawValue) (its samples are [T, F] sequences)"])
         }
-        if let size = data.resize {
+        // Event loaders resize their frames when they integrate them (EventLoaders); images here.
+        if let size = data.resize, !ManifestSchema.eventLoaders.contains(data.loader.rawValue) {
             train.append(Resize(size: size))
             eval.append(Resize(size: size))
         }
