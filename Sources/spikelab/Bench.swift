@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
             Benchmarks print what they measured, the core and thread counts, and throughput.
             Compare with PyTorch on the same machine: `make bench-peers`.
             """,
-        subcommands: [Engine.self])
+        subcommands: [Engine.self, Neurons.self])
 
     struct Engine: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -34,6 +34,35 @@ struct Bench: ParsableCommand {
         func run() throws {
             if let threads { Threads.configure(threads) }
             let report = EngineBenchmark(quick: quick).run()
+            print(json ? try report.json() : report.table())
+        }
+    }
+
+    struct Neurons: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Neuron variants over T = 1…64 (2^20 neurons): forward, forward+backward, GB/s vs triad, peak memory; spiking vgg-small steps.",
+            discussion: """
+                Bytes are counted per tensor a pass must read or write (model in docs/neurons.md);                 GB/s is compared with the triad measured in the same run. Compare with SpikingJelly:                 benchmarks/peers/neurons.py (make bench-peers).
+                """)
+
+        @Flag(help: "Print the report as JSON on standard output instead of a table.")
+        var json = false
+
+        @Flag(help: "2^18 neurons, T in {1, 8, 64}, fewer repetitions, vgg-small with LIF only (about a minute on 2 cores).")
+        var quick = false
+
+        @Option(help: "Threads for OpenBLAS, oneDNN and SpikeLab's loops (default: SPIKELAB_THREADS or all cores).")
+        var threads: Int?
+
+        func validate() throws {
+            if let threads, threads < 1 {
+                throw ValidationError("--threads must be at least 1, got \(threads)")
+            }
+        }
+
+        func run() throws {
+            if let threads { Threads.configure(threads) }
+            let report = NeuronBenchmark(quick: quick).run()
             print(json ? try report.json() : report.table())
         }
     }

@@ -7,5 +7,5 @@ struct SpikeLabCommand: ParsableCommand {
         commandName: "spikelab",
         abstract: "Reproduce spiking-neural-network papers: run manifests, resume, regenerate tables.",
         version: SpikeTensorVersion.string,
-        subcommands: [Run.self, Resume.self, Bench.self, DataCommand.self])
+        subcommands: [Run.self, Resume.self, Bench.self, DataCommand.self, Neuron.self])
 }
