@@ -54,15 +54,38 @@ struct Bench: ParsableCommand {
         @Option(help: "Threads for OpenBLAS, oneDNN and SpikeLab's loops (default: SPIKELAB_THREADS or all cores).")
         var threads: Int?
 
+        @Option(help: ArgumentHelp("Only these neurons, comma-separated (default: all).", valueName: "lif,psn,..."))
+        var variants: String?
+
+        @Option(name: .customLong("time-steps"), help: ArgumentHelp("Only these T, comma-separated (default: 1,2,4,8,16,32,64; --quick 1,8,64).", valueName: "T,..."))
+        var timeSteps: String?
+
+        @Flag(name: .customLong("no-vgg"), help: "Skip the vgg-small training steps.")
+        var noVGG = false
+
         func validate() throws {
             if let threads, threads < 1 {
                 throw ValidationError("--threads must be at least 1, got \(threads)")
             }
+            if let variants, case .failure(let error) = NeuronBenchmark.parseVariants(variants) {
+                throw ValidationError(error.message)
+            }
+            if let timeSteps, parsedSteps(timeSteps) == nil {
+                throw ValidationError("--time-steps '\(timeSteps)' must be comma-separated integers in 1...4096")
+            }
+        }
+
+        private func parsedSteps(_ text: String) -> [Int]? {
+            let values = text.split(separator: ",").map { Int($0) }
+            guard !values.isEmpty, values.allSatisfy({ $0.map { (1...4096).contains($0) } ?? false }) else { return nil }
+            return values.compactMap { $0 }
         }
 
         func run() throws {
             if let threads { Threads.configure(threads) }
-            let report = NeuronBenchmark(quick: quick).run()
+            let chosen = try variants.map { try NeuronBenchmark.parseVariants($0).get() }
+            let report = NeuronBenchmark(quick: quick, onlyVariants: chosen, onlyTimeSteps: timeSteps.flatMap(parsedSteps),
+                                         includeVGG: !noVGG).run()
             print(json ? try report.json() : report.table())
         }
     }

@@ -31,16 +31,52 @@ public struct NeuronBenchmark {
     /// Progress lines go here (stderr by default).
     public var log: (String) -> Void
 
-    public init(quick: Bool = false, log: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
+    /// Only these variants (all when nil).
+    public var onlyVariants: [NeuronSpec.Variant]?
+    /// Only these time steps (the default sweep when nil).
+    public var onlyTimeSteps: [Int]?
+    /// Whether the vgg-small training steps run.
+    public var includeVGG: Bool
+
+    public init(quick: Bool = false, onlyVariants: [NeuronSpec.Variant]? = nil, onlyTimeSteps: [Int]? = nil,
+                includeVGG: Bool = true,
+                log: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
         self.quick = quick
+        self.onlyVariants = onlyVariants
+        self.onlyTimeSteps = onlyTimeSteps
+        self.includeVGG = includeVGG
         self.log = log
+    }
+
+    /// Parses a comma-separated variant list (`lif,psn`), or says which names are allowed.
+    public static func parseVariants(_ text: String) -> Result<[NeuronSpec.Variant], BenchmarkArgumentError> {
+        var list: [NeuronSpec.Variant] = []
+        for name in text.split(separator: ",").map(String.init) {
+            guard let v = NeuronSpec.Variant(rawValue: name), variants.contains(v) else {
+                return .failure(BenchmarkArgumentError(message: "--variants: '\(name)' is not a benchmarked neuron; allowed: "
+                                                       + variants.map(\.rawValue).joined(separator: ", ")))
+            }
+            list.append(v)
+        }
+        return list.isEmpty ? .failure(BenchmarkArgumentError(message: "--variants: no neuron named")) : .success(list)
     }
 
     /// The variants measured, in report order.
     public static let variants: [NeuronSpec.Variant] = [.if, .lif, .plif, .psn, .maskedPSN, .slidingPSN, .psu, .ipsu,
                                                         .rpsu, .spikePack, .generalSNN]
     /// Time steps measured.
-    public var timeSteps: [Int] { quick ? [1, 8, 64] : [1, 2, 4, 8, 16, 32, 64] }
+    public var timeSteps: [Int] { onlyTimeSteps ?? (quick ? [1, 8, 64] : [1, 2, 4, 8, 16, 32, 64]) }
+    /// Time steps measured for `variant`: SpikePack packs at most 24 bits (a Float32 holds
+    /// 2^24 levels exactly), so it runs the steps up to 24 and 24 itself.
+    func steps(of variant: NeuronSpec.Variant) -> [Int] {
+        guard variant == .spikePack else { return timeSteps }
+        let limit = Self.spikePackMaxBits
+        return timeSteps.filter { $0 < limit } + (timeSteps.contains { $0 >= limit } ? [limit] : [])
+    }
+
+    /// The most bits `SpikePackConfiguration` accepts.
+    static let spikePackMaxBits = 24
+
     /// Neurons per time step.
     public var neurons: Int { quick ? 1 << 18 : 1 << 20 }
 
@@ -50,15 +86,19 @@ public struct NeuronBenchmark {
         let triad = EngineBenchmark(quick: quick, log: log).triad()
         report.measurements.append(triad)
         let triadRate = triad.throughput ?? 0
-        for variant in Self.variants {
-            for t in timeSteps {
+        let chosen = onlyVariants ?? Self.variants
+        for variant in chosen {
+            for t in steps(of: variant) {
                 report.measurements += neuron(variant, timeSteps: t, triad: triadRate)
             }
         }
-        for t in timeSteps where t > 1 {
-            report.measurements.append(serialLIF(timeSteps: t, triad: triadRate))
+        if chosen.contains(.lif) || chosen.contains(where: { [.psu, .ipsu, .rpsu].contains($0) }) {
+            for t in timeSteps where t > 1 {
+                report.measurements.append(serialLIF(timeSteps: t, triad: triadRate))
+            }
         }
-        let vggVariants: [NeuronSpec.Variant] = quick ? [.lif] : Self.variants
+        guard includeVGG else { return report }
+        let vggVariants: [NeuronSpec.Variant] = quick ? [.lif] : chosen
         for variant in vggVariants { report.measurements.append(vggSmallStep(variant)) }
         return report
     }
@@ -201,4 +241,10 @@ public struct NeuronBenchmark {
         measurement.peakBytes = peak
         return measurement
     }
+}
+
+/// A bad `spikelab bench neurons` argument, with what is allowed.
+public struct BenchmarkArgumentError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
