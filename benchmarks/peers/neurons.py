@@ -145,6 +145,7 @@ def main():
     ap.add_argument("--variants", default="if,lif,plif,psn,masked_psn,sliding_psn",
                     help="comma-separated SpikingJelly neurons to time")
     ap.add_argument("--vgg-variants", default=None, help="neurons of the vgg-small step (default: lif in --quick, else all --variants)")
+    ap.add_argument("--time-steps", help="comma-separated T to time (default: as spikelab bench neurons)")
     ap.add_argument("--markdown", help="write the side-by-side table here")
     ap.add_argument("--json", dest="json_out", help="write SpikingJelly's measurements here as JSON")
     args = ap.parse_args()
@@ -158,6 +159,8 @@ def main():
     torch.manual_seed(0)
     quick = args.quick
     steps = [1, 8, 64] if quick else [1, 2, 4, 8, 16, 32, 64]
+    if args.time_steps:
+        steps = [int(t) for t in args.time_steps.split(",")]
     M = 1 << 18 if quick else 1 << 20
     variants = [v for v in args.variants.split(",") if v]
     vgg_variants = (args.vgg_variants.split(",") if args.vgg_variants else (["lif"] if quick else variants))
