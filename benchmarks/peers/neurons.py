@@ -3,8 +3,9 @@
 
 Measures SpikingJelly's multi-step neurons on CPU (the torch path: cupy and triton are not
 available on CPU) over x = [T, M] with the same T, M, input distribution and upstream gradient
-shape as SpikeLab: IFNode, LIFNode, ParametricLIFNode (step_mode='m'), PSN, MaskedPSN (k = 2,
-lambda = 1) and SlidingPSN (k = 2); forward under no_grad, and forward + backward of <g, S>.
+shape as SpikeLab: LIFNode (step_mode='m') and PSN by default, and on request IFNode,
+ParametricLIFNode, MaskedPSN (k = 2, lambda = 1) and SlidingPSN (k = 2); forward under no_grad,
+and forward + backward of <g, S>.
 Then the spiking vgg-small training step (T = 4, batch 32) with LIF and the other SpikingJelly
 neurons. Reads SpikeLab's JSON report (spikelab bench neurons --json) and prints the ratio
 SpikingJelly time / SpikeLab time (> 1: SpikeLab faster) as Markdown.
@@ -142,8 +143,8 @@ def main():
     ap.add_argument("--spikelab", help="SpikeLab's JSON report (spikelab bench neurons --json)")
     ap.add_argument("--threads", type=int, help="thread count (default: the SpikeLab report's, else SPIKELAB_THREADS or all cores)")
     ap.add_argument("--quick", action="store_true", help="as spikelab bench neurons --quick: 2^18 neurons, T in 1, 8, 64")
-    ap.add_argument("--variants", default="if,lif,plif,psn,masked_psn,sliding_psn",
-                    help="comma-separated SpikingJelly neurons to time")
+    ap.add_argument("--variants", default="lif,psn",
+                    help="comma-separated SpikingJelly neurons to time: lif, psn (default), if, plif, masked_psn, sliding_psn")
     ap.add_argument("--vgg-variants", default=None, help="neurons of the vgg-small step (default: lif in --quick, else all --variants)")
     ap.add_argument("--time-steps", help="comma-separated T to time (default: as spikelab bench neurons)")
     ap.add_argument("--markdown", help="write the side-by-side table here")

@@ -28,6 +28,7 @@ def main():
     ap.add_argument("--spikelab", required=True)
     ap.add_argument("--peer", help="SpikingJelly's JSON (neurons.py --json)")
     ap.add_argument("--note", default="", help="a sentence on the conditions (load) of the run")
+    ap.add_argument("--append", help="a Markdown file of remarks to add after the goals")
     ap.add_argument("--markdown", required=True)
     args = ap.parse_args()
 
@@ -112,6 +113,9 @@ def main():
         goal("spiking vgg-small (LIF, T = 4, batch 32) training step ≥ 1.5× faster than SpikingJelly",
              f"{r:.2f}× ({fmt_ms(s[n]['seconds'])} ms vs {fmt_ms(p[n]['seconds'])} ms)", r >= 1.5)
     out.append("")
+    if args.append:
+        with open(args.append) as f:
+            out += [f.read().rstrip(), ""]
 
     # SpikeLab table.
     out += ["## SpikeLab", "",
