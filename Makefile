@@ -12,14 +12,14 @@ RELEASE := $(TESTFLAGS)
 BIN = .build/release/spikelab
 PEERS_VENV := .venv-peers
 
-.PHONY: deps build test test-long run bench bench-peers clean help
+.PHONY: deps build test test-long run bench bench-peers peers-venv clean help
 
 help:
 	@echo "make run        install deps, build, make the demo data, train the demo table's rows (cpu profile), plot, write the table"
 	@echo "make test       install deps, build optimised, run all tests"
 	@echo "make test-long  the long checks too (SPIKELAB_LONG_TESTS=1)"
-	@echo "make bench      engine benchmarks -> results/bench/engine.json"
-	@echo "make bench-peers  the same work in PyTorch (venv from PyPI), side by side"
+	@echo "make bench      engine and neuron benchmarks -> results/bench/{engine,neurons}.json"
+	@echo "make bench-peers  the same work in PyTorch + SpikingJelly (venv from PyPI), side by side"
 
 # Installs only what is missing; quiet when everything is there. sudo when not root.
 deps:
@@ -63,17 +63,30 @@ run: build
 
 bench: build
 	@mkdir -p results/bench
-	$(BIN) bench engine --json results/bench/engine.json
+	$(BIN) bench engine --json > results/bench/engine.json
+	$(BIN) bench neurons --json > results/bench/neurons.json
 
-# Same work in PyTorch on this machine (torch CPU from PyPI into a local venv).
-bench-peers: build
-	@[ -x $(PEERS_VENV)/bin/python ] || { python3 -m venv $(PEERS_VENV) && \
-	  $(PEERS_VENV)/bin/pip install -q --no-deps torch && \
-	  $(PEERS_VENV)/bin/pip install -q filelock typing-extensions sympy networkx jinja2 fsspec numpy; }
+# Same work in PyTorch (+ SpikingJelly for the neurons) on this machine, in a local venv.
+# torch: a CPU wheel from pip's find-links (/opt/wheels here) when there is one, else PyPI's;
+# SpikingJelly without its optional heavy dependencies (torchvision, tensorboard, …), which
+# its neurons, surrogates and layers do not import.
+bench-peers: build peers-venv
 	@mkdir -p results/bench
-	$(BIN) bench engine --json results/bench/engine.json
+	$(BIN) bench engine --json > results/bench/engine.json
 	$(PEERS_VENV)/bin/python benchmarks/peers/engine.py --spikelab results/bench/engine.json \
 	  --markdown results/bench/engine.md
+	$(BIN) bench neurons --json > results/bench/neurons.json
+	$(PEERS_VENV)/bin/python benchmarks/peers/neurons.py --spikelab results/bench/neurons.json \
+	  --json results/bench/neurons-spikingjelly.json --markdown results/bench/neurons-peers.md
+
+peers-venv:
+	@[ -x $(PEERS_VENV)/bin/python ] || { python3 -m venv $(PEERS_VENV) && \
+	  wheel=$$(ls /opt/wheels/torch-*+cpu-*.whl 2>/dev/null | tail -n 1) && \
+	  $(PEERS_VENV)/bin/pip install -q --no-deps "$${wheel:-torch}" && \
+	  $(PEERS_VENV)/bin/pip install -q filelock typing-extensions sympy networkx jinja2 fsspec numpy; }
+	@$(PEERS_VENV)/bin/python -c "import spikingjelly" 2>/dev/null || { \
+	  $(PEERS_VENV)/bin/pip install -q --no-deps spikingjelly && \
+	  $(PEERS_VENV)/bin/pip install -q loguru tqdm packaging; }
 
 clean:
 	rm -rf .build

@@ -87,7 +87,7 @@ struct ChargeFireResetKernel<Rule: ChargeRule> {
     let width: Int
 
     /// Neurons per cache tile: a tile's state rows stay in L1 while t advances.
-    static var tileWidth: Int { 512 }
+    static var tileWidth: Int { 4096 }
 
     /// Groups of eight neurons per parallel chunk: about 32 Ki neuron-steps of work each.
     var minGroupsPerChunk: Int { max(1, (1 << 15) / (8 * max(1, steps))) }

@@ -239,20 +239,33 @@ private func psuScratch(_ t: Int, _ m: Int) -> UnsafeMutablePointer<Float> {
     UnsafeMutablePointer<Float>.allocate(capacity: max(1, t * m))
 }
 
-/// out = σ(x) element-wise (in place allowed).
+/// out = σ(x) element-wise (in place allowed), eight lanes at a time: σ = 1/(1 + e) for x ≥ 0 and
+/// e/(1 + e) below, e = exp(−|x|) ≤ 1 (`Lanes8.expNonPositive`, within 2 ulp of `exp`), so
+/// nothing overflows and no scalar `exp` call is made per element.
 private func psuSigmoid(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
     parallelChunks(count, minChunk: 1 << 14) { range in
-        for i in range { out[i] = 1 / (1 + Foundation.exp(-x[i])) }
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let n = min(8, range.upperBound - i)
+            let v = Lanes8.load(x + i, n)
+            let e = Lanes8.expNonPositive((-v).replacing(with: v, where: v .< 0))
+            let d = 1 + e
+            Lanes8.store((1 / d).replacing(with: e / d, where: v .< 0), out + i, n)
+            i += 8
+        }
     }
 }
 
-/// g ← g + q ⊙ σ′(h), σ′ = σ(1 − σ).
+/// g ← g + q ⊙ σ′(h), σ′ = σ(1 − σ) (`Lanes8.logisticSlope`).
 private func psuAddSigmoidSlope(into g: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>,
                                 slopeOf h: UnsafePointer<Float>, count: Int) {
     parallelChunks(count, minChunk: 1 << 14) { range in
-        for i in range {
-            let s = 1 / (1 + Foundation.exp(-h[i]))
-            g[i] += q[i] * s * (1 - s)
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let n = min(8, range.upperBound - i)
+            let slope = Lanes8.logisticSlope(Lanes8.load(h + i, n))
+            Lanes8.store(Lanes8.load(g + i, n) + Lanes8.load(q + i, n) * slope, g + i, n)
+            i += 8
         }
     }
 }
@@ -260,9 +273,11 @@ private func psuAddSigmoidSlope(into g: UnsafeMutablePointer<Float>, _ q: Unsafe
 /// q ← q ⊙ σ′(h).
 private func psuScaleBySigmoidSlope(_ q: UnsafeMutablePointer<Float>, slopeOf h: UnsafePointer<Float>, count: Int) {
     parallelChunks(count, minChunk: 1 << 14) { range in
-        for i in range {
-            let s = 1 / (1 + Foundation.exp(-h[i]))
-            q[i] *= s * (1 - s)
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let n = min(8, range.upperBound - i)
+            Lanes8.store(Lanes8.load(q + i, n) * Lanes8.logisticSlope(Lanes8.load(h + i, n)), q + i, n)
+            i += 8
         }
     }
 }

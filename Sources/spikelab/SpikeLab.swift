@@ -9,7 +9,7 @@ struct SpikeLabCommand: ParsableCommand {
         abstract: "Reproduce spiking-neural-network papers: run manifests, resume, regenerate tables.",
         version: SpikeTensorVersion.string,
         subcommands: [Run.self, Resume.self, Eval.self, Inspect.self, Tables.self, Plot.self, Bench.self,
-                      DataCommand.self, Score.self])
+                      DataCommand.self, Neuron.self, Score.self])
 
     /// ArgumentParser exits 64 on a usage error; SpikeLab's exit code for bad arguments is 2.
     static func main() {

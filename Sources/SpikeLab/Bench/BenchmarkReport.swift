@@ -16,6 +16,12 @@ public struct BenchmarkMeasurement: Codable, Sendable {
     public var unit: String?
     /// Repetitions timed (after warm-up).
     public var repetitions: Int
+    /// Bytes the measured work moves by the benchmark's counting model, if it counts them.
+    public var bytesMoved: Double? = nil
+    /// Achieved bandwidth as a fraction of the triad measured in the same run, if counted.
+    public var fractionOfTriad: Double? = nil
+    /// Peak tensor memory the measured work allocated (bytes above what was live before it), if tracked.
+    public var peakBytes: Int? = nil
 }
 
 /// A benchmark run: the machine it ran on and its measurements.
@@ -54,12 +60,19 @@ public struct BenchmarkReport: Codable, Sendable {
                      "cpu: \(cpu); cores: \(cores); threads: \(threads); memory: \(memoryBytes >> 30) GiB",
                      ""]
         let nameWidth = max(4, measurements.map(\.name.count).max() ?? 4)
+        let extras = measurements.contains { $0.fractionOfTriad != nil || $0.peakBytes != nil }
         lines.append("name".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-                     + "   best ms  median ms   throughput")
+                     + "   best ms  median ms   throughput" + (extras ? "        triad   peak MiB" : ""))
         for m in measurements {
-            let tp = m.throughput.map { String(format: "%10.2f %@", $0, m.unit ?? "") } ?? ""
-            lines.append(m.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-                         + String(format: " %9.3f  %9.3f   ", m.seconds * 1e3, m.medianSeconds * 1e3) + tp)
+            let tp = m.throughput.map { String(format: "%10.2f ", $0) + (m.unit ?? "").padding(toLength: 9, withPad: " ", startingAt: 0) }
+                ?? String(repeating: " ", count: 20)
+            var line = m.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+                + String(format: " %9.3f  %9.3f   ", m.seconds * 1e3, m.medianSeconds * 1e3) + tp
+            if extras {
+                line += m.fractionOfTriad.map { String(format: "  %6.1f %%", $0 * 100) } ?? "          "
+                line += m.peakBytes.map { String(format: "  %9.1f", Double($0) / 1_048_576) } ?? ""
+            }
+            lines.append(line)
         }
         return lines.joined(separator: "\n")
     }

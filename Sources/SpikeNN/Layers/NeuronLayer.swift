@@ -91,51 +91,59 @@ public final class NeuronLayer: Module, UnaryLayer {
             precondition(x.rank >= 1 && x.shape[0] % t == 0,
                          "NeuronLayer(\(spec.variant.rawValue)): input \(x.shape) is not time-folded over T = \(t) steps")
             let sequence = x.reshaped([t, x.count / t])
-            return multiStep(sequence).reshaped(x.shape)
+            return multiStep(sequence).spikes.reshaped(x.shape)
         }
     }
 
-    /// The neuron over a [T, M] input.
-    private func multiStep(_ x: Tensor) -> Tensor {
+    /// The neuron over a time-major input [T, …] (T = `spec.timeSteps`): its spikes and, for the
+    /// variants that have one, the membrane potential at every step (IF/LIF/PLIF: V after reset;
+    /// PSU family: the potential compared with the threshold; general SNN: mem), both shaped like
+    /// `x`. The PSN family has no membrane (nil). Not for ReLU or SpikePack, which have no time axis.
+    public func multiStep(_ x: Tensor) -> (spikes: Tensor, membrane: Tensor?) {
         let s = spec, recorder = firingRate
         switch s.variant {
         case .if:
             let config = IFConfiguration(vThreshold: s.resolvedThreshold, vReset: s.vReset, detachReset: s.detachReset,
                                          surrogate: s.resolvedSurrogate)
-            return ifMultiStep(x, config, alpha: alpha, recorder: recorder).spikes
+            return both(ifMultiStep(x, config, alpha: alpha, recorder: recorder))
         case .lif:
             let config = LIFConfiguration(tau: s.tau, vThreshold: s.resolvedThreshold, vReset: s.vReset,
                                           decayInput: s.decayInput, detachReset: s.detachReset,
                                           surrogate: s.resolvedSurrogate)
-            return lifMultiStep(x, config, alpha: alpha, recorder: recorder).spikes
+            return both(lifMultiStep(x, config, alpha: alpha, recorder: recorder))
         case .plif:
             let config = PLIFConfiguration(initTau: s.tau, vThreshold: s.resolvedThreshold, vReset: s.vReset,
                                            decayInput: s.decayInput, detachReset: s.detachReset,
                                            surrogate: s.resolvedSurrogate)
-            return plifMultiStep(x, w: w!, config, alpha: alpha, recorder: recorder).spikes
+            return both(plifMultiStep(x, w: w!, config, alpha: alpha, recorder: recorder))
         case .psn:
-            return psn(x, weight: weight!, bias: bias!, surrogate: s.resolvedSurrogate, recorder: recorder)
+            return (psn(x, weight: weight!, bias: bias!, surrogate: s.resolvedSurrogate, recorder: recorder), nil)
         case .maskedPSN:
-            return maskedPSN(x, weight: weight!, bias: bias!, order: s.order, lambda: lambda,
-                             surrogate: s.resolvedSurrogate, recorder: recorder)
+            return (maskedPSN(x, weight: weight!, bias: bias!, order: s.order, lambda: lambda,
+                              surrogate: s.resolvedSurrogate, recorder: recorder), nil)
         case .slidingPSN:
-            return slidingPSN(x, weight: weight!, bias: bias!, surrogate: s.resolvedSurrogate, recorder: recorder)
+            return (slidingPSN(x, weight: weight!, bias: bias!, surrogate: s.resolvedSurrogate, recorder: recorder), nil)
         case .psu:
-            return SpikeNeurons.psu(x, alpha: alpha!, threshold: s.resolvedThreshold, tau: s.tau,
-                                    surrogate: s.resolvedSurrogate.kind, recorder: recorder).spikes
+            return both(SpikeNeurons.psu(x, alpha: alpha!, threshold: s.resolvedThreshold, tau: s.tau,
+                                    surrogate: s.resolvedSurrogate.kind, recorder: recorder))
         case .ipsu:
-            return ipsu(x, weight: weight!, bias: bias!, alpha: alpha!, ipsuReset: s.ipsuReset,
+            return both(ipsu(x, weight: weight!, bias: bias!, alpha: alpha!, ipsuReset: s.ipsuReset,
                         threshold: s.resolvedThreshold, tau: s.tau, surrogate: s.resolvedSurrogate.kind,
-                        recorder: recorder).spikes
+                        recorder: recorder))
         case .rpsu:
-            return rpsu(x, weight: weight!, bias: bias!, alpha: alpha!, threshold: s.resolvedThreshold, tau: s.tau,
-                        surrogate: s.resolvedSurrogate.kind, recorder: recorder).spikes
+            return both(rpsu(x, weight: weight!, bias: bias!, alpha: alpha!, threshold: s.resolvedThreshold, tau: s.tau,
+                        surrogate: s.resolvedSurrogate.kind, recorder: recorder))
         case .generalSNN:
             let config = GeneralSNNNeuronConfiguration(decay: s.decay, threshold: s.resolvedThreshold,
                                                        surrogate: s.resolvedSurrogate, detachReset: s.detachReset)
-            return generalSNNNeuron(x, config, recorder: recorder).spikes
+            return both(generalSNNNeuron(x, config, recorder: recorder))
         case .spikePack, .relu:
-            preconditionFailure("unreachable: \(s.variant) runs without a time axis")
+            preconditionFailure("NeuronLayer.multiStep: \(s.variant.rawValue) has no time axis; call the layer itself")
         }
     }
+}
+
+/// A neuron function's (spikes, membrane) as `multiStep`'s result type.
+private func both(_ result: (spikes: Tensor, membrane: Tensor)) -> (spikes: Tensor, membrane: Tensor?) {
+    (result.spikes, result.membrane)
 }
