@@ -54,9 +54,11 @@ struct EnergyCommandTests {
         // Shapes at width 0.25 (8 and 16 channels), T = 2: conv1 2·8·28·28·1·9, conv2 2·16·14·14·8·9,
         // classifier 2·(16·49)·10.
         #expect(layers.map { $0["macs_per_sample"] as? Double } == [112_896, 451_584, 15_680])
+        // The direct-encoded image is the same at both steps: the first conv is charged once.
+        #expect(layers.map { $0["charged_macs_per_sample"] as? Double } == [56_448, 0, 0])
         var energy = 0.0
         for layer in layers {
-            let macs = layer["macs_per_sample"] as? Double ?? .nan
+            let macs = layer["charged_macs_per_sample"] as? Double ?? .nan
             let sops = layer["sops_per_sample"] as? Double ?? .nan
             let rate = layer["input_firing_rate"] as? Double ?? .nan
             #expect(rate > 0 && rate <= 1, "\(layer)")
@@ -87,8 +89,8 @@ struct EnergyCommandTests {
             as? [String: Any] ?? [:]
         let printed = try JSONSerialization.jsonObject(with: Data(written.stdout.utf8)) as? [String: Any] ?? [:]
         #expect(saved["energy_pj_per_sample"] as? Double == printed["energy_pj_per_sample"] as? Double)
-        // E_AC = 0 and E_MAC = 1: the energy is the first conv's MACs.
-        #expect(saved["energy_pj_per_sample"] as? Double == 112_896)
+        // E_AC = 0 and E_MAC = 1: the energy is the first conv's MACs of one step.
+        #expect(saved["energy_pj_per_sample"] as? Double == 56_448)
         try FileManager.default.removeItem(atPath: directory + "/energy.json")
     }
 

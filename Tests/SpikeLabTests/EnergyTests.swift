@@ -96,7 +96,7 @@ struct EnergyTests {
         // Linear: 5 non-zeros × 3 outputs.
         let linear = Linear(4, 3, rng: &rng)
         var count = SynapticLayerCount(name: "fc", type: .linear, operation: .ac)
-        count.add(layer: linear, input: Tensor([1, 0, 1, 1, 0, 0, 1, 1], shape: [2, 4]), output: linear(Tensor.zeros([2, 4])))
+        count.add(layer: linear, input: Tensor([1, 0, 1, 1, 0, 0, 1, 1], shape: [2, 4]), output: linear(Tensor.zeros([2, 4])), samples: 2)
         #expect(count.nonzeroInputOps == 15)
         #expect(count.macs == 24)
         #expect(count.inputRate == 5.0 / 8)
@@ -121,13 +121,23 @@ struct EnergyTests {
         let report = meter.report()
         #expect(report.layers.map(\.name) == ["0", "2"])
         let first = report.layers[0], second = report.layers[1]
-        #expect(first.operation == .mac && first.macs == 24 && first.steps == 2)  // 2 steps · 4 · 3
+        #expect(first.operation == .mac && first.macs == 24 && first.chargedMACs == 24 && first.steps == 2)  // 2 steps · 4 · 3
         #expect(second.operation == .ac && second.macs == 12 && second.inputRate == 0.5)
         #expect(second.sops == 6 && second.rateEstimate == 6)  // 3 spikes · 2 outputs
         #expect(report.neuronFiringRate == 0.5)
         #expect(abs(report.totalEnergy - (24 * 4.6 + 6 * 0.9)) < 1e-9)  // 115.8 pJ
         #expect(abs(report.annEnergy - (12 + 6) * 4.6) < 1e-9)
         #expect(abs(meter.report(costs: EnergyCosts(mac: 1, ac: 0.5)).totalEnergy - 27) < 1e-12)
+
+        // The same input at both steps (direct encoding): the first layer is charged once, 12 MACs.
+        // Currents [1.2, 0.4, 1.5] twice → spikes [1, 0, 1] at both steps (neuron 1 reaches only 0.8).
+        let repeated = Tensor([0.6, 0.8, 1, 0, 0.6, 0.8, 1, 0], shape: [2, 4])
+        let direct = EnergyMeter(model: Self.tinySpikingModel(.if))
+        direct.measure(inputs: repeated, count: 1)
+        let directReport = direct.report()
+        #expect(directReport.layers[0].macs == 24 && directReport.layers[0].chargedMACs == 12)
+        #expect(directReport.layers[1].sops == 8)  // 4 spikes · 2 outputs
+        #expect(abs(directReport.totalEnergy - (12 * 4.6 + 8 * 0.9)) < 1e-9)  // 62.4 pJ
 
         // The ReLU twin: no spiking neuron, so the second layer is a MAC layer too.
         let ann = EnergyMeter(model: Self.tinySpikingModel(.relu))

@@ -25,6 +25,8 @@ public final class EnergyMeter {
     private let spikingNeurons: [NeuronLayer]
     /// Neuron-steps the spiking layers had recorded when the current forward began.
     private var baseline = 0
+    /// Samples of the batch being forwarded.
+    private var batchSamples = 0
 
     /// Neuron-steps the spiking layers have recorded in the current measurement.
     private func neuronStepsSoFar() -> Int {
@@ -62,7 +64,7 @@ public final class EnergyMeter {
             module.forwardObserver = { [unowned self] layer, input, output in
                 // Decided by what ran before this layer in this forward (the same every forward).
                 self.layers[index].operation = self.neuronStepsSoFar() > self.baseline ? .ac : .mac
-                self.layers[index].add(layer: layer, input: input, output: output)
+                self.layers[index].add(layer: layer, input: input, output: output, samples: self.batchSamples)
             }
         }
         defer {
@@ -75,6 +77,7 @@ public final class EnergyMeter {
             model.train(wasTraining)
         }
         baseline = neuronStepsSoFar()
+        batchSamples = count
         noGrad { _ = model(inputs) }
         samples += count
     }

@@ -1,3 +1,4 @@
+import Foundation
 import SpikeNN
 import SpikeTensor
 
@@ -24,6 +25,9 @@ public struct SynapticLayerCount: Equatable, Sendable {
     public var operation: Operation
     /// Dense multiply-accumulates, from the input and output shapes (bias additions not counted).
     public var macs: Int = 0
+    /// Dense multiply-accumulates over the distinct step inputs: a layer whose input is the same
+    /// at every step (the encoding layer under direct encoding) needs computing once, not T times.
+    public var distinctMACs: Int = 0
     /// Exact multiply-accumulates whose input operand is non-zero: for a 0/1 spike input, the
     /// number of accumulates (each spike times the synapses it reaches, borders and stride included).
     public var nonzeroInputOps: Int = 0
@@ -36,8 +40,14 @@ public struct SynapticLayerCount: Equatable, Sendable {
     /// Fraction of the input's elements that are non-zero (the spike rate for a spike input).
     public var inputRate: Double { inputElements == 0 ? 0 : Double(inputNonzero) / Double(inputElements) }
 
-    /// Adds one forward of `layer` on `input` giving `output`.
-    mutating func add(layer: Module, input: Tensor, output: Tensor) {
+    /// Adds one forward of `layer` on `input` giving `output`, for a batch of `samples` samples.
+    mutating func add(layer: Module, input: Tensor, output: Tensor, samples: Int) {
+        let macsBefore = macs, rowsBefore = rows
+        defer {
+            let steps = samples > 0 && (rows - rowsBefore) % samples == 0 ? (rows - rowsBefore) / samples : 1
+            let added = macs - macsBefore
+            distinctMACs += steps > 1 && Self.stepsRepeat(input, steps: steps) ? added / steps : added
+        }
         let nonzero = Self.countNonzero(input)
         inputNonzero += nonzero
         inputElements += input.count
@@ -57,6 +67,17 @@ public struct SynapticLayerCount: Equatable, Sendable {
         default:
             preconditionFailure("SynapticLayerCount: \(Swift.type(of: layer)) is not a synaptic layer")
         }
+    }
+
+    /// Whether the `steps` leading blocks of `input` (time-folded, time outermost) are bitwise equal.
+    static func stepsRepeat(_ input: Tensor, steps: Int) -> Bool {
+        let block = input.count / steps, p = input.floats
+        guard block * steps == input.count else { return false }
+        for t in 1..<steps {
+            let a = p.baseAddress!, b = p.baseAddress! + t * block
+            if memcmp(a, b, block * MemoryLayout<Float>.stride) != 0 { return false }
+        }
+        return true
     }
 
     /// in × out per input row.
