@@ -74,6 +74,12 @@ struct EnergyCommandTests {
         let logged = try MetricsLog.read(directory + "/metrics.csv").last!.firingRate
         #expect(abs((json["neuron_firing_rate"] as? Double ?? .nan) - logged) < 1e-12)
         #expect(try FileManager.default.subpathsOfDirectory(atPath: directory).sorted() == before)
+        // The finished run's summary.json holds the same report, measured at the end of training.
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/summary.json")))
+            as? [String: Any] ?? [:]
+        let inSummary = summary["energy"] as? [String: Any] ?? [:]
+        #expect(inSummary["energy_pj_per_sample"] as? Double == json["energy_pj_per_sample"] as? Double)
+        #expect(inSummary["samples"] as? Int == 64)
     }
 
     @Test("the table names every layer; --write saves energy.json with the printed numbers; custom costs scale it")
