@@ -8,7 +8,7 @@ struct SpikeLabCommand: ParsableCommand {
         commandName: "spikelab",
         abstract: "Reproduce spiking-neural-network papers: run manifests, resume, regenerate tables.",
         version: SpikeTensorVersion.string,
-        subcommands: [Run.self, Resume.self, Eval.self, Inspect.self, Tables.self, Plot.self, Bench.self,
+        subcommands: [Run.self, Resume.self, Eval.self, Inspect.self, Tables.self, Plot.self, Energy.self, Bench.self,
                       DataCommand.self, Neuron.self, Score.self])
 
     /// ArgumentParser exits 64 on a usage error; SpikeLab's exit code for bad arguments is 2.

@@ -50,25 +50,11 @@ public struct CheckpointEvaluation {
     /// and evaluates it on `split`. Uses the run's thread count unless `threads` is given, so
     /// the test metrics equal the ones the run logged for that epoch.
     public static func run(checkpointAt path: String, split: Split, threads: Int? = nil) throws -> CheckpointEvaluation {
-        let checkpoint = try Checkpoint.read(from: path)
-        let manifest = try Manifest.load(yaml: checkpoint.manifest, path: path + "#manifest")
-        let experiment = manifest.experiment
-        Threads.configure(threads ?? checkpoint.threads)
-        let model = try ExperimentBuilder.model(experiment)
-        do {
-            try model.loadStateDict(checkpoint.model)
-        } catch {
-            throw CheckpointError.incompatibleModel(path: path, reason: "\(error)")
-        }
-        let datasets = try ExperimentBuilder.datasets(experiment.data, root: experiment.data.expandedRoot)
-        let transforms = try ExperimentBuilder.transforms(experiment.data)
-        let batcher = Batcher(dataset: split == .test ? datasets.test : datasets.train,
-                              batchSize: experiment.data.evalBatchSize, shuffle: false,
-                              subset: split == .test ? experiment.data.testSubset : experiment.data.subset,
-                              seed: UInt64(experiment.seed), transforms: transforms.eval,
-                              prefetch: experiment.data.prefetch)
+        let loaded = try LoadedCheckpoint(path: path, threads: threads)
+        let checkpoint = loaded.checkpoint, experiment = loaded.experiment
+        let batcher = try loaded.batcher(split: split)
         defer { batcher.stopPrefetching() }
-        let result = Evaluation.run(model, on: batcher)
+        let result = Evaluation.run(loaded.model, on: batcher)
         return CheckpointEvaluation(checkpointPath: path, manifestName: experiment.name, epoch: checkpoint.epoch,
                                     globalStep: checkpoint.globalStep, split: split, threads: Threads.count,
                                     result: result)

@@ -376,6 +376,12 @@ public final class Runner {
         if let best, let metric = experiment.checkpoint.keepBest {
             summary["best"] = ["metric": metric.rawValue, "value": best.value, "epoch": best.epoch]
         }
+        if status == "finished" {
+            // Per-layer operations and energy of the final model on the test split (docs/energy.md).
+            let meter = EnergyMeter(model: model)
+            meter.measure(batcher: testBatcher, batches: nil)
+            summary["energy"] = meter.report().jsonObject()
+        }
         let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
         let temporary = summaryPath + ".tmp"
         try data.write(to: URL(fileURLWithPath: temporary))

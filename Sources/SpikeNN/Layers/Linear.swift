@@ -32,7 +32,9 @@ public final class Linear: Module, UnaryLayer {
     public var outFeatures: Int { weight.shape[0] }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        linear(x, weight: weight, bias: bias)
+        let y = linear(x, weight: weight, bias: bias)
+        forwardObserver?(self, x, y)
+        return y
     }
 }
 

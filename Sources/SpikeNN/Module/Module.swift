@@ -39,6 +39,11 @@ open class Module {
     /// recursively by `train(_:)` and `eval()`.
     public fileprivate(set) var isTraining = true
 
+    /// Called by synaptic layers (`Conv1d`, `Conv2d`, `Linear`) after each forward with the
+    /// layer, its input and its output; nil (the default) costs one check. Energy accounting
+    /// uses it to see the actual tensors each layer multiplies.
+    public var forwardObserver: ForwardObserver?
+
     /// A module in training mode.
     public init() {}
 
@@ -134,6 +139,9 @@ open class Module {
         for case .child(let name, let module) in entries { module.visit(prefix: name, body) }
     }
 }
+
+/// What a module's `forwardObserver` receives: the module, its input and its output.
+public typealias ForwardObserver = (_ module: Module, _ input: Tensor, _ output: Tensor) -> Void
 
 /// A module with a single-tensor forward pass (what `Sequential` chains).
 public protocol UnaryLayer: Module {

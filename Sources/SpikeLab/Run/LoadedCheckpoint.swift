@@ -1,0 +1,42 @@
+import Foundation
+import SpikeData
+import SpikeTensor
+
+/// A checkpoint's model rebuilt from the manifest stored inside it, with its weights loaded:
+/// what `spikelab eval` and `spikelab energy` start from.
+public struct LoadedCheckpoint {
+    public var path: String
+    public var checkpoint: Checkpoint
+    public var experiment: Experiment
+    public var model: any ClassifierModel
+
+    /// Loads the checkpoint at `path` and configures the run's thread count unless `threads` is given.
+    public init(path: String, threads: Int? = nil) throws {
+        let checkpoint = try Checkpoint.read(from: path)
+        let manifest = try Manifest.load(yaml: checkpoint.manifest, path: path + "#manifest")
+        let experiment = manifest.experiment
+        Threads.configure(threads ?? checkpoint.threads)
+        let model = try ExperimentBuilder.model(experiment)
+        do {
+            try model.loadStateDict(checkpoint.model)
+        } catch {
+            throw CheckpointError.incompatibleModel(path: path, reason: "\(error)")
+        }
+        self.path = path
+        self.checkpoint = checkpoint
+        self.experiment = experiment
+        self.model = model
+    }
+
+    /// An unshuffled evaluation batcher over `split` of the manifest's data (call
+    /// `stopPrefetching()` when done).
+    public func batcher(split: CheckpointEvaluation.Split) throws -> Batcher {
+        let datasets = try ExperimentBuilder.datasets(experiment.data, root: experiment.data.expandedRoot)
+        let transforms = try ExperimentBuilder.transforms(experiment.data)
+        return Batcher(dataset: split == .test ? datasets.test : datasets.train,
+                       batchSize: experiment.data.evalBatchSize, shuffle: false,
+                       subset: split == .test ? experiment.data.testSubset : experiment.data.subset,
+                       seed: UInt64(experiment.seed), transforms: transforms.eval,
+                       prefetch: experiment.data.prefetch)
+    }
+}
