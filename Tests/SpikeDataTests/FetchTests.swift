@@ -92,17 +92,19 @@ struct FetchTests {
 
     @Test("A server that goes silent times out with a plain message and keeps the bytes that arrived")
     func stallTimesOut() throws {
-        let server = try LoopbackHTTPServer(files: ["blob.bin": Self.payload], behaviours: [.stallAfter(50_000, seconds: 1.5)])
+        let server = try LoopbackHTTPServer(files: ["blob.bin": Self.payload], behaviours: [.stallAfter(50_000, seconds: 3.5)])
         defer { server.stop() }
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
         let impatient = DatasetFetcher(spec: spec([server.url("blob.bin")]), root: dir.path,
-                                       downloader: HTTPDownloader(idleTimeout: 0.5), attempts: 1)
+                                       // 1.5 s, not less: with every suite running at once on 2 cores the
+                                       // first bytes can take longer than half a second to arrive.
+                                       downloader: HTTPDownloader(idleTimeout: 1.5), attempts: 1)
         do {
             try impatient.fetchAll()
             Issue.record("a stalled download succeeded")
         } catch let error {
-            #expect("\(error)".contains("the transfer broke off after 50000 bytes: timed out: no data for 0.5 s"), "\(error)")
+            #expect("\(error)".contains("the transfer broke off after 50000 bytes: timed out: no data for 1.5 s"), "\(error)")
         }
         #expect(HTTPDownloader.fileSize(dir.file("blob.bin.part")) == 50_000)
         #expect(!FileManager.default.fileExists(atPath: dir.file("blob.bin")))
