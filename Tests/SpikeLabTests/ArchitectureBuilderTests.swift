@@ -116,3 +116,20 @@ struct ArchitectureBenchmarkTests {
         #expect(report.table().contains("resnet20"))
     }
 }
+
+@Suite("Training modes the builder runs")
+struct TrainingModeBuildTests {
+    @Test("training.mode convert is refused by name until conversion exists, instead of training the SNN directly")
+    func convertIsRefused() throws {
+        let manifest = try Manifest.load(yaml: """
+            name: c
+            data: {loader: fashion_mnist, batch_size: 8}
+            model: {arch: spiking_cnn_28, width: 0.25}
+            neuron: {variant: if, time_steps: 4}
+            training: {mode: convert, epochs: 1, optimizer: {lr: 0.1}}
+            """, path: "c.yaml")
+        #expect(throws: BuildError.unsupported(keyPath: "training.mode", value: "convert", supported: ["direct", "ann"])) {
+            _ = try ExperimentBuilder.model(manifest.experiment)
+        }
+    }
+}

@@ -198,6 +198,11 @@ public enum ExperimentBuilder {
     /// The model, initialised from the experiment's seed (generator stream `modelInit`).
     public static func model(_ experiment: Experiment) throws -> any ClassifierModel {
         var rng = PhiloxGenerator(seed: UInt64(experiment.seed), stream: Stream.modelInit.rawValue)
+        // Conversion (train the ANN, calibrate thresholds, swap in neurons) is not built yet:
+        // refuse it rather than train the manifest's SNN directly under a `convert` label.
+        if experiment.training.mode == .convert {
+            throw BuildError.unsupported(keyPath: "training.mode", value: "convert", supported: ["direct", "ann"])
+        }
         let spec = neuronSpec(experiment.neuron)
         try EventLoaders.checkModel(experiment, spec: spec)
         let settings = experiment.model
