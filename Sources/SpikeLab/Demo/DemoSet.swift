@@ -28,6 +28,7 @@ public enum DemoSets {
         FashionScenesDemo(),
         FashionTinyImageNetDemo(),
         NMNISTDemoSet(),
+        FashionCIFARDemo(),
     ]
 
     /// The set called `name`, or nil.
