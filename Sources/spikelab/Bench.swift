@@ -22,17 +22,10 @@ struct Bench: ParsableCommand {
         @Flag(help: "Fewer repetitions and a smaller triad (about a minute on 2 cores).")
         var quick = false
 
-        @Option(help: "Threads for OpenBLAS, oneDNN and SpikeLab's loops (default: SPIKELAB_THREADS or all cores).")
-        var threads: Int?
-
-        func validate() throws {
-            if let threads, threads < 1 {
-                throw ValidationError("--threads must be at least 1, got \(threads)")
-            }
-        }
+        @OptionGroup var threading: ThreadOption
 
         func run() throws {
-            if let threads { Threads.configure(threads) }
+            threading.configure()
             let report = EngineBenchmark(quick: quick).run()
             print(json ? try report.json() : report.table())
         }
@@ -55,17 +48,10 @@ struct Bench: ParsableCommand {
         @Flag(help: "A shorter demo epoch and fewer vgg-small steps and writes (a minute or two on 2 cores).")
         var quick = false
 
-        @Option(help: "Threads for OpenBLAS, oneDNN and SpikeLab's loops (default: SPIKELAB_THREADS or all cores).")
-        var threads: Int?
-
-        func validate() throws {
-            if let threads, threads < 1 {
-                throw ValidationError("--threads must be at least 1, got \(threads)")
-            }
-        }
+        @OptionGroup var threading: ThreadOption
 
         func run() throws {
-            if let threads { Threads.configure(threads) }
+            threading.configure()
             do {
                 let result = try TrainBenchmark(quick: quick).run()
                 print(json ? try result.json() : result.table())
@@ -87,8 +73,7 @@ struct Bench: ParsableCommand {
         @Flag(help: "Fewer images, files, events and repetitions.")
         var quick = false
 
-        @Option(help: "Threads for parallel decoding (default: SPIKELAB_THREADS or all cores).")
-        var threads: Int?
+        @OptionGroup var threading: ThreadOption
 
         @Option(help: "Folder of the Fashion-MNIST IDX files the demo data is made from.")
         var fashionMnist: String = DataBenchmark.defaultFashionMNISTRoot
@@ -98,14 +83,8 @@ struct Bench: ParsableCommand {
 
         enum Family: String, ExpressibleByArgument, CaseIterable { case images, events, all }
 
-        func validate() throws {
-            if let threads, threads < 1 {
-                throw ValidationError("--threads must be at least 1, got \(threads)")
-            }
-        }
-
         func run() throws {
-            if let threads { Threads.configure(threads) }
+            threading.configure()
             do {
                 var parts: [(name: String, json: String, table: String)] = []
                 if family != .events {
@@ -161,8 +140,7 @@ extension Bench {
         @Flag(help: "Print the report as JSON on standard output instead of a table.")
         var json = false
 
-        @Option(help: "Threads for OpenBLAS, oneDNN and SpikeLab's loops (default: SPIKELAB_THREADS or all cores).")
-        var threads: Int?
+        @OptionGroup var threading: ThreadOption
 
         var architectures: [String] {
             arch.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
@@ -177,11 +155,10 @@ extension Bench {
             if batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
             if timeSteps < 1 { throw ValidationError("--time-steps must be at least 1, got \(timeSteps)") }
             if steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
-            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
         }
 
         func run() throws {
-            if let threads { Threads.configure(threads) }
+            threading.configure()
             let report = try ArchitectureBenchmark(architectures: architectures, width: width, batch: batch,
                                                    timeSteps: timeSteps, steps: steps).run()
             print(json ? try report.json() : report.table())
@@ -205,8 +182,7 @@ extension Bench {
         @Flag(help: "2^18 neurons, T in {1, 8, 64}, fewer repetitions, vgg-small with LIF only (about a minute on 2 cores).")
         var quick = false
 
-        @Option(help: "Threads for OpenBLAS, oneDNN and SpikeLab's loops (default: SPIKELAB_THREADS or all cores).")
-        var threads: Int?
+        @OptionGroup var threading: ThreadOption
 
         @Option(help: ArgumentHelp("Only these neurons, comma-separated (default: all).", valueName: "lif,psn,..."))
         var variants: String?
@@ -218,9 +194,6 @@ extension Bench {
         var noVGG = false
 
         func validate() throws {
-            if let threads, threads < 1 {
-                throw ValidationError("--threads must be at least 1, got \(threads)")
-            }
             if let variants, case .failure(let error) = NeuronBenchmark.parseVariants(variants) {
                 throw ValidationError(error.message)
             }
@@ -236,7 +209,7 @@ extension Bench {
         }
 
         func run() throws {
-            if let threads { Threads.configure(threads) }
+            threading.configure()
             let chosen = try variants.map { try NeuronBenchmark.parseVariants($0).get() }
             let report = NeuronBenchmark(quick: quick, onlyVariants: chosen, onlyTimeSteps: timeSteps.flatMap(parsedSteps),
                                          includeVGG: !noVGG).run()
