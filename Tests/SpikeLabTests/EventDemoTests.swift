@@ -172,3 +172,31 @@ struct EventModelCheckTests {
         #expect((try ExperimentBuilder.model(try manifest("dvs_vgg", resize: same).experiment) as? SpikingVGG)?.inputSize == 32)
     }
 }
+
+@Suite("Event rotation in manifests")
+struct EventRotationManifestTests {
+    @Test("event_rotation {degrees} becomes an EventRotation training transform, and is refused on image data")
+    func rotation() throws {
+        let manifest = try Manifest.load(yaml: """
+            name: r
+            data: {loader: nmnist, root: /tmp, batch_size: 4, augment: [{event_rotation: {degrees: 15}}]}
+            model: {arch: spiking_cnn_28}
+            neuron: {variant: lif, time_steps: 4}
+            training: {epochs: 1, optimizer: {kind: adam, lr: 0.001}}
+            """, path: "r.yaml")
+        let transforms = try ExperimentBuilder.transforms(manifest.experiment.data)
+        #expect((transforms.train.first as? EventRotation)?.degrees == 15)
+        #expect(transforms.eval.isEmpty)
+        #expect {
+            _ = try Manifest.load(yaml: """
+                name: r
+                data: {loader: fashion_mnist, batch_size: 4, augment: [{event_rotation: {degrees: 15}}]}
+                model: {arch: spiking_cnn_28}
+                neuron: {variant: lif, time_steps: 4}
+                training: {epochs: 1, optimizer: {kind: adam, lr: 0.001}}
+                """, path: "r.yaml")
+        } throws: { error in
+            "\(error)".contains("event_rotation works on cifar10_dvs, dvs128_gesture, nmnist event data, not fashion_mnist")
+        }
+    }
+}

@@ -749,7 +749,7 @@ struct ManifestErrorTests {
     func badTransforms() {
         #expect(Fixture().errors(of: minimal.replacingOccurrences(
             of: "batch_size: 32", with: "batch_size: 32, augment: [horizontal_flp, normalize, {random_crop: {size: 28, pad: 2}}, {a: 1, b: 2}]")) == [
-            "DIR/exp.yaml:2:57: data.augment[0]: 'horizontal_flp' is not allowed; did you mean 'horizontal_flip'?; allowed: random_crop, random_resized_crop, horizontal_flip, random_rotation, rand_augment, auto_augment, color_jitter, random_erasing, normalize, event_random_crop, event_flip",
+            "DIR/exp.yaml:2:57: data.augment[0]: 'horizontal_flp' is not allowed; did you mean 'horizontal_flip'?; allowed: random_crop, random_resized_crop, horizontal_flip, random_rotation, rand_augment, auto_augment, color_jitter, random_erasing, normalize, event_random_crop, event_flip, event_rotation",
             "DIR/exp.yaml:2:73: data.augment[1]: expected normalize: one of mnist, fashion_mnist, cifar10, cifar100, imagenet, or a map, found 'normalize' without options",
             "DIR/exp.yaml:2:109: data.augment[2].random_crop.pad: unknown key 'pad'; did you mean 'padding'?; allowed here: size, padding",
             "DIR/exp.yaml:2:119: data.augment[3]: expected a transform name or a one-key map like {random_crop: {size: 32, padding: 4}}, found a map",

@@ -64,6 +64,7 @@ extension Augmentation {
             }
         case "event_random_crop": self = .eventRandomCrop(size: o.int("size"), padding: o.int("padding"))
         case "event_flip": self = .eventFlip(probability: o.number("p"))
+        case "event_rotation": self = .eventRotation(degrees: o.number("degrees"))
         default: r.fail("a known transform, not \(name)")
         }
     }

@@ -75,6 +75,7 @@ public enum Augmentation: Sendable, Equatable {
     case normalize(Normalization)
     case eventRandomCrop(size: Int, padding: Int)
     case eventFlip(probability: Double)
+    case eventRotation(degrees: Double)
 }
 
 /// Per-channel normalisation constants.

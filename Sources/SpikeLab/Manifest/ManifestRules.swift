@@ -154,7 +154,7 @@ extension ManifestSchema {
             }
             return violations
         },
-        ManifestRule("Event augmentations (event_random_crop, event_flip) need camera event data (cifar10_dvs, dvs128_gesture, nmnist).") { m in
+        ManifestRule("Event augmentations (event_random_crop, event_flip, event_rotation) need camera event data (cifar10_dvs, dvs128_gesture, nmnist).") { m in
             guard let augment = m.value("data.augment")?.list, let loader = m.text("data.loader") else { return [] }
             var violations: [ManifestRule.Violation] = []
             for (index, item) in augment.enumerated() {

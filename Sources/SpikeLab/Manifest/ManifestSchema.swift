@@ -386,6 +386,9 @@ public enum ManifestSchema {
         TransformSpec("event_flip", .section([
             ManifestKey("p", .number(.between(0, 1)), default: .number(0.5), "Flip probability."),
         ]), loaders: cameraEventLoaders, "Horizontal flip of every frame of an event sample."),
+        TransformSpec("event_rotation", .section([
+            ManifestKey("degrees", .number(.between(0, 180)), default: .required, "Maximum angle either way."),
+        ]), loaders: cameraEventLoaders, "The same random rotation in [-degrees, degrees] of every frame of an event sample."),
     ]
 
     // MARK: Lookup

@@ -140,6 +140,8 @@ public enum ExperimentBuilder {
                 train.append(EventRandomCrop(size: size, padding: padding))
             case .eventFlip(let probability):
                 train.append(EventFlip(probability: Float(probability)))
+            case .eventRotation(let degrees):
+                train.append(EventRotation(degrees: Float(degrees)))
             case .normalize(let normalization):
                 let transform: Normalize
                 switch normalization {
@@ -152,7 +154,7 @@ public enum ExperimentBuilder {
                 eval.append(transform)
             default:
                 throw BuildError.unsupported(keyPath: "data.augment", value: "\(augmentation)",
-                                             supported: ["random_crop", "horizontal_flip", "normalize", "event_random_crop", "event_flip"])
+                                             supported: ["random_crop", "horizontal_flip", "normalize", "event_random_crop", "event_flip", "event_rotation"])
             }
         }
         if data.loader == .sequentialCIFAR10 || data.loader == .sequentialCIFAR100 {
