@@ -7,7 +7,7 @@ import SpikeTensor
 ///
 /// Decoding with `channels: 3` (the default) turns grayscale files into RGB by repeating the
 /// gray value, which is what TinyImageNet's few grayscale images need (PIL's `convert("RGB")`).
-public struct JPEGImage: Sendable, Equatable {
+public struct JPEGImage: InterleavedImage, Sendable, Equatable {
     /// Width in pixels.
     public let width: Int
     /// Height in pixels.
@@ -158,26 +158,6 @@ public struct JPEGImage: Sendable, Equatable {
     /// Decodes the JPEG file at `path` into a UInt8 tensor `[C, H, W]` (C = `channels`).
     public static func readTensor(_ path: String, channels: Int = 3) throws(JPEGError) -> Tensor {
         try JPEGImage(contentsOf: path, channels: channels).tensor()
-    }
-
-    /// The samples as a new UInt8 tensor `[C, H, W]`.
-    public func tensor() -> Tensor {
-        let plane = width * height
-        let result = Tensor(shape: [channels, height, width], dtype: .uint8, uninitialized: true)
-        let target = result.uint8s
-        pixels.withUnsafeBufferPointer { source in
-            for channel in 0..<channels {
-                for index in 0..<plane { target[channel * plane + index] = source[index * channels + channel] }
-            }
-        }
-        return result
-    }
-
-    /// The sample of `channel` at column `x`, row `y`.
-    public subscript(x x: Int, y y: Int, channel channel: Int) -> UInt8 {
-        precondition((0..<width).contains(x) && (0..<height).contains(y) && (0..<channels).contains(channel),
-                     "pixel (\(x), \(y)) channel \(channel) is outside a \(width)×\(height)×\(channels) image")
-        return pixels[(y * width + x) * channels + channel]
     }
 
     /// The JPEG bytes of the image at `quality` (1...100); gray images are stored as gray.

@@ -7,7 +7,7 @@ import SpikeTensor
 /// Any PNG decodes to this form: palette images expand to RGB (RGBA when the palette has
 /// transparency), 1/2/4-bit samples widen to 8 bits and 16-bit samples are scaled down.
 /// To keep the indices of a palette image (segmentation masks), use `PalettedPNGImage`.
-public struct PNGImage: Sendable, Equatable {
+public struct PNGImage: InterleavedImage, Sendable, Equatable {
     /// Width in pixels.
     public let width: Int
     /// Height in pixels.
@@ -83,26 +83,6 @@ public struct PNGImage: Sendable, Equatable {
     /// Decodes the PNG file at `path` into a UInt8 tensor `[C, H, W]`.
     public static func readTensor(_ path: String) throws(PNGError) -> Tensor {
         try PNGImage(contentsOf: path).tensor()
-    }
-
-    /// The samples as a new UInt8 tensor `[C, H, W]`.
-    public func tensor() -> Tensor {
-        let plane = width * height
-        let result = Tensor(shape: [channels, height, width], dtype: .uint8, uninitialized: true)
-        let target = result.uint8s
-        pixels.withUnsafeBufferPointer { source in
-            for channel in 0..<channels {
-                for index in 0..<plane { target[channel * plane + index] = source[index * channels + channel] }
-            }
-        }
-        return result
-    }
-
-    /// The sample of `channel` at column `x`, row `y`.
-    public subscript(x x: Int, y y: Int, channel channel: Int) -> UInt8 {
-        precondition((0..<width).contains(x) && (0..<height).contains(y) && (0..<channels).contains(channel),
-                     "pixel (\(x), \(y)) channel \(channel) is outside a \(width)×\(height)×\(channels) image")
-        return pixels[(y * width + x) * channels + channel]
     }
 
     /// Encodes the image to `path` (8-bit gray, gray + alpha, RGB or RGBA), replacing any file there.
