@@ -1,7 +1,7 @@
 /// MD5 (RFC 1321), streaming: many dataset publishers list only MD5 sums of their archives.
 ///
 /// Not for security: it only tells a damaged or different download from the published file.
-public struct MD5: Sendable {
+public struct MD5: StreamingDigest, Sendable {
     private static let shifts: [UInt32] = [
         7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
         5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
@@ -33,12 +33,6 @@ public struct MD5: Sendable {
         self.state = state
     }
 
-    /// Feeds the next bytes.
-    public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        let array = Array(bytes)
-        array.withUnsafeBytes { update($0) }
-    }
-
     /// The 16-byte digest of everything fed so far (the hasher itself is left as it was).
     public func finalize() -> [UInt8] {
         var state = self.state
@@ -46,13 +40,6 @@ public struct MD5: Sendable {
         blocks.finish(bigEndianLength: false) { Self.compress(&state, $0, at: $1) }
         let (a, b, c, d) = state
         return [a, b, c, d].flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(8 * $0)) } }
-    }
-
-    /// The digest of `bytes`.
-    public static func digest<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        var hasher = MD5()
-        hasher.update(bytes)
-        return hasher.finalize()
     }
 
     private static func compress(_ state: inout State, _ block: UnsafeRawBufferPointer, at offset: Int) {

@@ -1,5 +1,5 @@
 /// SHA-256 (FIPS 180-4), streaming, so multi-gigabyte archives hash in constant memory.
-public struct SHA256Hasher: Sendable {
+public struct SHA256Hasher: StreamingDigest, Sendable {
     private static let roundConstants: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -24,25 +24,12 @@ public struct SHA256Hasher: Sendable {
         self.state = state
     }
 
-    /// Feeds the next bytes.
-    public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        let array = Array(bytes)
-        array.withUnsafeBytes { update($0) }
-    }
-
     /// The 32-byte digest of everything fed so far (the hasher itself is left as it was).
     public func finalize() -> [UInt8] {
         var state = self.state
         var blocks = self.blocks
         blocks.finish(bigEndianLength: true) { Self.compress(&state, $0, at: $1) }
         return state.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - 8 * $0)) } }
-    }
-
-    /// The digest of `bytes`.
-    public static func digest<Bytes: Sequence>(_ bytes: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
-        var hasher = SHA256Hasher()
-        hasher.update(bytes)
-        return hasher.finalize()
     }
 
     private static func compress(_ state: inout State, _ block: UnsafeRawBufferPointer, at offset: Int) {
