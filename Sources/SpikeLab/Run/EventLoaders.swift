@@ -55,10 +55,10 @@ enum EventLoaders {
         data.resize ?? (data.loader == .nmnist ? 34 : 128)
     }
 
-    /// The side of the frames the model sees in training: an `event_random_crop` changes it.
-    static func trainingFrameSide(_ data: DataSettings) -> (side: Int, crop: Bool) {
-        for case .eventRandomCrop(let size, _) in data.augment { return (size, true) }
-        return (frameSide(data), false)
+    /// The side of an `event_random_crop` in `data.augment`, if there is one.
+    static func cropSize(_ data: DataSettings) -> Int? {
+        for case .eventRandomCrop(let size, _) in data.augment { return size }
+        return nil
     }
 
     /// Throws unless the model can take this experiment's event frames: `spiking_cnn_28`
@@ -68,10 +68,9 @@ enum EventLoaders {
         let data = experiment.data
         guard [.nmnist, .cifar10DVS, .dvs128Gesture].contains(data.loader), let frames = data.frames else { return }
         let side = frameSide(data)
-        let training = trainingFrameSide(data)
-        if training.crop && training.side != side {
+        if let crop = cropSize(data), crop != side {
             // Evaluation frames are not cropped, so training and test frames would differ in size.
-            throw BuildError.unsupported(keyPath: "data.augment.event_random_crop.size", value: String(training.side),
+            throw BuildError.unsupported(keyPath: "data.augment.event_random_crop.size", value: String(crop),
                                          supported: ["\(side), the side of the frames (data.resize or the sensor's)"])
         }
         switch experiment.model.arch {
