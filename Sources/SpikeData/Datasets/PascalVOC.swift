@@ -22,6 +22,22 @@ public enum PascalVOC {
         return candidates.first { FileManager.default.fileExists(atPath: $0 + "/ImageSets") } ?? root
     }
 
+    /// The object classes of the VOC-layout data under `root`: `FashionScenes.classNames` for
+    /// SpikeLab's fashion-scenes demo set (its `spikelab-demo.txt` marker, next to `VOCdevkit`,
+    /// says so), VOC's 20 otherwise.
+    public static func classNames(forRoot root: String) -> [String] {
+        let year = URL(fileURLWithPath: directory(root: root))
+        let folders = [URL(fileURLWithPath: root), year.deletingLastPathComponent().deletingLastPathComponent(),
+                       year.deletingLastPathComponent()]
+        for folder in folders {
+            let marker = folder.appendingPathComponent("spikelab-demo.txt").path
+            if let text = try? String(contentsOfFile: marker, encoding: .utf8), text.hasPrefix("fashion-scenes") {
+                return FashionScenes.classNames
+            }
+        }
+        return classNames
+    }
+
     /// The image-set list name of `split`: `train` or `val`.
     public static func imageSet(_ split: DataSplit) -> String { split == .train ? "train" : "val" }
 

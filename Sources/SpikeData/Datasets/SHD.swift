@@ -77,4 +77,10 @@ public final class SpikeTrainDataset: ClassificationDataset, @unchecked Sendable
 
     /// The labels as an array.
     public var labelArray: [Int32] { labels }
+
+    /// The spike train of sample `index` as stored: times (seconds) and channels.
+    public func spikes(at index: Int) -> (times: [Float], units: [UInt16]) {
+        precondition(index >= 0 && index < count, "sample index \(index) out of range 0..<\(count)")
+        return (times[index], units[index])
+    }
 }
