@@ -64,8 +64,16 @@ struct Bench: ParsableCommand {
     struct DataLoaders: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "data",
-            abstract: "Data loaders' samples/s: images (JPEG, TinyImageNet, VOC, letterboxing) and events (decoding, frame integration, the HDF5 frame cache).",
-            discussion: "The image part generates its own demo data from Fashion-MNIST in a temporary folder first; the event part writes synthetic files with SpikeLab's writers. Both are removed afterwards.")
+            abstract: "Data loaders' samples/s — images, events, speech — against the training step they feed.",
+            discussion: """
+                images: JPEG, TinyImageNet, VOC samples, letterboxing, CIFAR-sized batches with crop/flip/normalise; \
+                events: decoding, frame integration, the HDF5 frame cache, time-major batches; speech: SHD files, \
+                spike binning and batches, Speech Commands WAV + log-mel and batches. The image part makes its data \
+                from Fashion-MNIST, the others write synthetic files with SpikeLab's writers, all in a temporary \
+                folder removed afterwards. Unless --no-training, the same run also times the spiking vgg-small \
+                training step (LIF, T = 4, batch 32) and gives, for every measurement that serves training batches, \
+                its samples/s over the step's images/s (× training; above 1 the loader keeps ahead).
+                """)
 
         @Flag(help: "Print the report as JSON on standard output instead of a table.")
         var json = false
@@ -78,23 +86,35 @@ struct Bench: ParsableCommand {
         @Option(help: "Folder of the Fashion-MNIST IDX files the demo data is made from.")
         var fashionMnist: String = DataBenchmark.defaultFashionMNISTRoot
 
-        @Option(help: "Which loaders: images, events or all.")
+        @Option(help: "Which loaders: images, events, speech or all.")
         var family: Family = .all
 
-        enum Family: String, ExpressibleByArgument, CaseIterable { case images, events, all }
+        @Flag(inversion: .prefixedNo, help: "Also time the spiking vgg-small training step and compare each loader with it.")
+        var training = true
+
+        enum Family: String, ExpressibleByArgument, CaseIterable { case images, events, speech, all }
 
         func run() throws {
             threading.configure()
             do {
-                var parts: [(name: String, json: String, table: String)] = []
-                if family != .events {
-                    let report = try DataBenchmark(quick: quick, fashionMNISTRoot: fashionMnist).run()
-                    parts.append(("images", try report.json(), report.table()))
+                var reports: [(name: String, report: BenchmarkReport)] = []
+                if family == .images || family == .all {
+                    reports.append(("images", try DataBenchmark(quick: quick, fashionMNISTRoot: fashionMnist).run()))
                 }
-                if family != .images {
-                    let report = try EventDataBenchmark(quick: quick).run()
-                    parts.append(("events", try report.json(), report.table()))
+                if family == .events || family == .all {
+                    reports.append(("events", try EventDataBenchmark(quick: quick).run()))
                 }
+                if family == .speech || family == .all {
+                    reports.append(("speech", try SpeechDataBenchmark(quick: quick).run()))
+                }
+                if training {
+                    let step = LoaderHeadroom.trainingStep(quick: quick) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+                    reports = reports.map { ($0.name, LoaderHeadroom.annotate($0.report, against: step)) }
+                    var reference = BenchmarkReport(benchmark: "data (training reference)", threads: Threads.count)
+                    reference.measurements = [step]
+                    reports.append(("training", reference))
+                }
+                let parts = try reports.map { (name: $0.name, json: try $0.report.json(), table: $0.report.table()) }
                 if !json {
                     print(parts.map(\.table).joined(separator: "\n"))
                 } else if parts.count == 1 {

@@ -22,6 +22,9 @@ public struct BenchmarkMeasurement: Codable, Sendable {
     public var fractionOfTriad: Double? = nil
     /// Peak tensor memory the measured work allocated (bytes above what was live before it), if tracked.
     public var peakBytes: Int? = nil
+    /// For a loader serving training batches: its samples/s over the training samples/s of the
+    /// reference step measured in the same run (above 1: loading keeps ahead of training).
+    public var overTrainingRate: Double? = nil
 }
 
 /// A benchmark run: the machine it ran on and its measurements.
@@ -61,8 +64,10 @@ public struct BenchmarkReport: Codable, Sendable {
                      ""]
         let nameWidth = max(4, measurements.map(\.name.count).max() ?? 4)
         let extras = measurements.contains { $0.fractionOfTriad != nil || $0.peakBytes != nil }
+        let ratios = measurements.contains { $0.overTrainingRate != nil }
         lines.append("name".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-                     + "   best ms  median ms   throughput" + (extras ? "        triad   peak MiB" : ""))
+                     + "   best ms  median ms   throughput" + (extras ? "        triad   peak MiB" : "")
+                     + (ratios ? "   × training" : ""))
         for m in measurements {
             let tp = m.throughput.map { String(format: "%10.2f ", $0) + (m.unit ?? "").padding(toLength: 9, withPad: " ", startingAt: 0) }
                 ?? String(repeating: " ", count: 20)
@@ -72,6 +77,7 @@ public struct BenchmarkReport: Codable, Sendable {
                 line += m.fractionOfTriad.map { String(format: "  %6.1f %%", $0 * 100) } ?? "          "
                 line += m.peakBytes.map { String(format: "  %9.1f", Double($0) / 1_048_576) } ?? ""
             }
+            if ratios, let ratio = m.overTrainingRate { line += String(format: "   %9.1f×", ratio) }
             lines.append(line)
         }
         return lines.joined(separator: "\n")

@@ -88,6 +88,23 @@ public struct DataBenchmark {
         report.measurements.append(rate("letterbox_500x375_to_320", "letterbox a Float [3,375,500] image (bilinear) and its boxes into 320x320",
                                         box, items: letterboxCount, unit: "images/s", reps))
 
+        // CIFAR-10-sized images as the runner serves them: the demo/PSU pipeline of random crop
+        // with padding 4, horizontal flip and normalisation, in batches of 128.
+        let imageCount = quick ? 1024 : 4096
+        var pixels = PhiloxGenerator(seed: 5)
+        let bytes = Tensor(uint8: (0..<(imageCount * 3072)).map { _ in UInt8(truncatingIfNeeded: pixels.next()) },
+                           shape: [imageCount, 3, 32, 32])
+        let images = ByteImageDataset(name: "cifar-sized", images: bytes,
+                                      labels: Tensor(int32: (0..<imageCount).map { Int32($0 % 10) }), classCount: 10)
+        let imageBatcher = Batcher(dataset: images, batchSize: 128, shuffle: true, seed: 1,
+                                   transforms: [RandomCrop(size: 32, padding: 4), HorizontalFlip(), Normalize.preset(named: "cifar10")!],
+                                   prefetch: 0)
+        let served = measure(repetitions: reps, warmup: 0) {
+            for b in 0..<imageBatcher.batchesPerEpoch { checksum &+= imageBatcher.batch(epoch: 0, index: b).labels.count }
+        }
+        report.measurements.append(rate("cifar_batches_crop_flip_norm", "batches of 128 [128, 3, 32, 32]: random crop (padding 4), flip, normalise, shuffled",
+                                        served, items: imageBatcher.batchesPerEpoch * 128, unit: "samples/s", reps))
+
         let cifar = Tensor((0..<3072).map { Float($0) }, shape: [3, 32, 32])
         let columns = Tensor(shape: [32, 96], uninitialized: true)
         let columnCount = 10_000

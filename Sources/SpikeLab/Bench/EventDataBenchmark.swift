@@ -27,6 +27,7 @@ public struct EventDataBenchmark {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spikelab-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let reps = quick ? 2 : 5
+        let timer = LoaderTimer(log: log)
 
         // N-MNIST: 5000 events per recording (the real sample has 4325).
         let nmnistFiles = quick ? 100 : 500
@@ -35,28 +36,28 @@ public struct EventDataBenchmark {
         try writeNMNIST(root: nmnistRoot, files: nmnistFiles, events: nmnistEvents)
         let nmnistSource = try NMNIST.source(root: nmnistRoot, split: .train)
         let t10 = FrameIntegration(frames: 10, split: .number)
-        report.measurements.append(try perSample("nmnist_decode", "read + decode N-MNIST .bin, \(nmnistEvents) events",
+        report.measurements.append(try timer.perSample("nmnist_decode", "read + decode N-MNIST .bin, \(nmnistEvents) events",
                                                  count: nmnistFiles, reps: reps) { i in _ = try nmnistSource.events(at: i) })
         let sample = try nmnistSource.events(at: 0)
         let frame = Tensor(shape: [10, 2, 34, 34], uninitialized: true)
-        report.measurements.append(try perSample("nmnist_integrate_t10", "frames [10, 2, 34, 34] from \(nmnistEvents) events (split_by number)",
+        report.measurements.append(try timer.perSample("nmnist_integrate_t10", "frames [10, 2, 34, 34] from \(nmnistEvents) events (split_by number)",
                                                  count: nmnistFiles, reps: reps) { _ in
             t10.integrate(sample, sensor: .nmnist, into: frame.floats.baseAddress!)
         })
         let cache = directory + "/cache"
         let built = try EventFrameDataset(source: nmnistSource, integration: t10, cacheDirectory: cache)
-        report.measurements.append(try perDataset("nmnist_dataset_build", "dataset of \(nmnistFiles) recordings: decode + integrate on \(Threads.count) threads + write the HDF5 cache",
+        report.measurements.append(try timer.perDataset("nmnist_dataset_build", "dataset of \(nmnistFiles) recordings: decode + integrate on \(Threads.count) threads + write the HDF5 cache",
                                                   count: nmnistFiles, reps: 1) {
             try? FileManager.default.removeItem(atPath: cache)
             _ = try EventFrameDataset(source: nmnistSource, integration: t10, cacheDirectory: cache)
         })
-        report.measurements.append(try perDataset("nmnist_dataset_cached", "dataset of \(nmnistFiles) recordings read from the HDF5 frame cache",
+        report.measurements.append(try timer.perDataset("nmnist_dataset_cached", "dataset of \(nmnistFiles) recordings read from the HDF5 frame cache",
                                                   count: nmnistFiles, reps: reps) {
             _ = try EventFrameDataset(source: nmnistSource, integration: t10, cacheDirectory: cache)
         })
         let batcher = Batcher(dataset: built, batchSize: 50, shuffle: true, seed: 1,
                               transforms: [EventRandomCrop(size: 34, padding: 4), EventFlip()], prefetch: 0, timeMajor: true)
-        report.measurements.append(try perDataset("nmnist_batches_t10", "batches of 50 [10, 50, 2, 34, 34], event crop + flip, time-major",
+        report.measurements.append(try timer.perDataset("nmnist_batches_t10", "batches of 50 [10, 50, 2, 34, 34], event crop + flip, time-major",
                                                   count: batcher.batchesPerEpoch * 50, reps: reps) {
             for b in 0..<batcher.batchesPerEpoch { _ = batcher.batch(epoch: 0, index: b) }
         })
@@ -67,17 +68,17 @@ public struct EventDataBenchmark {
         let cifarRoot = directory + "/cifar10_dvs"
         try writeCIFAR10DVS(root: cifarRoot, filesPerClass: 1, events: dvsEvents)
         let cifarSource = try CIFAR10DVS.source(root: cifarRoot, split: .perClassFirst90, part: .test)
-        report.measurements.append(try perSample("cifar10_dvs_decode", "read + decode AEDAT 2.0, \(dvsEvents) events", count: min(dvsFiles, cifarSource.count),
+        report.measurements.append(try timer.perSample("cifar10_dvs_decode", "read + decode AEDAT 2.0, \(dvsEvents) events", count: min(dvsFiles, cifarSource.count),
                                                  reps: reps) { i in _ = try cifarSource.events(at: i) })
         let dvsSample = try cifarSource.events(at: 0)
-        report.measurements.append(try perSample("cifar10_dvs_frames_t10_resize48", "frames [10, 2, 128, 128] from \(dvsEvents) events, bilinear to 48×48",
+        report.measurements.append(try timer.perSample("cifar10_dvs_frames_t10_resize48", "frames [10, 2, 128, 128] from \(dvsEvents) events, bilinear to 48×48",
                                                  count: dvsFiles, reps: reps) { _ in
             _ = resizeFrames(t10.frames(of: dvsSample, sensor: .dvs128), height: 48, width: 48)
         })
 
         let cifarCache = directory + "/cifar-cache"
         _ = try EventFrameDataset(source: cifarSource, integration: t10, size: (48, 48), cacheDirectory: cifarCache)
-        report.measurements.append(try perDataset("cifar10_dvs_dataset_cached_resize48",
+        report.measurements.append(try timer.perDataset("cifar10_dvs_dataset_cached_resize48",
                                                   "dataset of \(cifarSource.count) recordings read from the HDF5 frame cache ([10, 2, 48, 48] floats)",
                                                   count: cifarSource.count, reps: reps) {
             _ = try EventFrameDataset(source: cifarSource, integration: t10, size: (48, 48), cacheDirectory: cifarCache)
@@ -87,35 +88,9 @@ public struct EventDataBenchmark {
         let gestureRoot = directory + "/DvsGesture"
         try writeGesture(root: gestureRoot, events: dvsEvents)
         let gesturePath = gestureRoot + "/user01_led.aedat"
-        report.measurements.append(try perSample("dvs128_gesture_decode", "read + decode AEDAT 3.1, \(dvsEvents) events", count: dvsFiles,
+        report.measurements.append(try timer.perSample("dvs128_gesture_decode", "read + decode AEDAT 3.1, \(dvsEvents) events", count: dvsFiles,
                                                  reps: reps) { _ in _ = try AEDAT31.read(contentsOf: gesturePath) })
         return report
-    }
-
-    private func perSample(_ name: String, _ description: String, count: Int, reps: Int,
-                           _ body: (Int) throws -> Void) throws -> BenchmarkMeasurement {
-        log("\(name): \(count) samples × \(reps)")
-        var failure: Error?
-        let (best, median) = measure(repetitions: reps) {
-            for i in 0..<count where failure == nil {
-                do { try body(i) } catch { failure = error }
-            }
-        }
-        if let failure { throw failure }
-        return BenchmarkMeasurement(name: name, description: description + " (\(count) per repetition)", seconds: best,
-                                    medianSeconds: median, throughput: Double(count) / best, unit: "samples/s", repetitions: reps)
-    }
-
-    private func perDataset(_ name: String, _ description: String, count: Int, reps: Int,
-                            _ body: () throws -> Void) throws -> BenchmarkMeasurement {
-        log("\(name): \(count) samples × \(reps)")
-        var failure: Error?
-        let (best, median) = measure(repetitions: reps, warmup: 0) {
-            do { try body() } catch { failure = error }
-        }
-        if let failure { throw failure }
-        return BenchmarkMeasurement(name: name, description: description, seconds: best, medianSeconds: median,
-                                    throughput: Double(count) / best, unit: "samples/s", repetitions: reps)
     }
 
     private func randomEvents(_ n: Int, sensor: SensorSize, seed: UInt64, duration: Int64) -> Events {
