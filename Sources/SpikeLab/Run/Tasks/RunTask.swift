@@ -72,13 +72,28 @@ public enum RunTaskColumns {
 /// The task object of an experiment.
 public enum RunTasks {
     /// Tasks this build can run.
-    static let supported: [Experiment.Task] = [.classification]
+    static let supported: [Experiment.Task] = [.classification, .segmentation]
 
     public static func make(_ experiment: Experiment) throws -> any RunTask {
         switch experiment.task {
         case .classification:
             return ClassificationTask(labelSmoothing: Float(experiment.training.labelSmoothing ?? 0))
-        case .segmentation, .detection:
+        case .segmentation:
+            // Per-pixel cross-entropy is the one segmentation loss built.
+            if experiment.training.loss != .ce {
+                throw BuildError.unsupported(keyPath: "training.loss", value: experiment.training.loss.rawValue,
+                                             supported: ["ce (segmentation: per-pixel cross-entropy, void pixels ignored)"])
+            }
+            if let smoothing = experiment.training.labelSmoothing, smoothing != 0 {
+                throw BuildError.unsupported(keyPath: "training.label_smoothing", value: "\(smoothing)",
+                                             supported: ["0 or unset for segmentation"])
+            }
+            if experiment.model.numClasses > 255 {
+                throw BuildError.unsupported(keyPath: "model.num_classes", value: "\(experiment.model.numClasses)",
+                                             supported: ["at most 255 for segmentation (masks are 8-bit, 255 is void)"])
+            }
+            return SegmentationTask(classCount: experiment.model.numClasses)
+        case .detection:
             throw BuildError.unsupported(keyPath: "task", value: experiment.task.rawValue, supported: supported.map(\.rawValue))
         }
     }
