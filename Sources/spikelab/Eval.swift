@@ -5,12 +5,15 @@ import SpikeLab
 /// `spikelab eval`: evaluate a checkpoint on its manifest's data.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate a run's checkpoint: loss, top-1, top-5 and firing rate.",
+        abstract: "Evaluate a run's checkpoint: loss, top-1, top-5 (segmentation: mIoU, pixel accuracy) and firing rate.",
         discussion: """
             Rebuilds the model from the manifest stored in the checkpoint, loads its weights and \
             evaluates on the test split (data.test_subset) or the training split (data.subset, \
             without augmentation). Writes nothing into the run directory; --out FILE saves the \
-            result as JSON. Uses the run's thread count, so the test metrics equal metrics.csv's row.
+            result as JSON. Uses the run's thread count, so the test metrics equal metrics.csv's row. \
+            For a segmentation run, --predictions DIR writes each evaluated image's predicted mask \
+            as DIR/<image id>.png (VOC palette, the image's own size), scoreable with \
+            `spikelab score segmentation --truth <masks> --pred DIR`.
             Exit codes: 0 done, 2 bad arguments or no such checkpoint, 3 unreadable checkpoint or missing data.
             """)
 
@@ -25,6 +28,9 @@ struct Eval: ParsableCommand {
 
     @Option(help: "Also write the result as JSON to this file.")
     var out: String?
+
+    @Option(help: "Segmentation runs: write each evaluated image's predicted mask to this folder as <image id>.png.")
+    var predictions: String?
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
@@ -46,7 +52,7 @@ struct Eval: ParsableCommand {
         do {
             let file = try CheckpointEvaluation.locate(path, which: checkpoint.flatMap { CheckpointEvaluation.Which(rawValue: $0) })
             let evaluation = try CheckpointEvaluation.run(checkpointAt: file, split: CheckpointEvaluation.Split(rawValue: split)!,
-                                                          threads: threads)
+                                                          threads: threads, predictions: predictions)
             let text = try evaluation.json()
             if let out {
                 do {
@@ -57,6 +63,9 @@ struct Eval: ParsableCommand {
                 }
             }
             print(json ? text : evaluation.table())
+            if let predictions, !json {
+                print("predictions  \(evaluation.predictionsWritten) masks in \(predictions)")
+            }
         } catch let exit as ExitCode {
             throw exit
         } catch {

@@ -18,17 +18,9 @@ public struct Evaluation: Equatable, Sendable {
     /// Evaluates `model` on every batch of `batcher` (from its start) in eval mode, without
     /// gradients, and puts the model back into training mode.
     public static func run(_ model: any ClassifierModel, on batcher: Batcher) -> Evaluation {
-        let neuronLayers = model.modules(ofType: NeuronLayer.self)
-        model.eval()
-        defer { model.train() }
-        for layer in neuronLayers {
-            layer.recordsFiringRate = true
-            layer.firingRate?.reset()
-        }
-        defer { for layer in neuronLayers { layer.recordsFiringRate = false } }
         var lossSum = 0.0, top1 = 0, top5 = 0, seen = 0
         batcher.restore(.start)
-        noGrad {
+        let firingRate = evaluatingWithFiringRate(model) {
             while let batch = batcher.next() {
                 let logits = model(batch.inputs)
                 lossSum += Double(crossEntropy(logits, batch.labels).item) * Double(batch.count)
@@ -37,14 +29,9 @@ public struct Evaluation: Equatable, Sendable {
                 seen += batch.count
             }
         }
-        var spikes = 0, elements = 0
-        for layer in neuronLayers where layer.spec.variant != .relu {
-            spikes += layer.firingRate?.spikeCount ?? 0
-            elements += layer.firingRate?.elementCount ?? 0
-        }
         let n = Double(max(seen, 1))
         return Evaluation(loss: lossSum / n, top1: Double(top1) / n, top5: Double(top5) / n,
-                          firingRate: elements > 0 ? Double(spikes) / Double(elements) : .nan, samples: seen)
+                          firingRate: firingRate, samples: seen)
     }
 
     /// How many rows of `logits` have their label among the `k` largest scores.

@@ -52,25 +52,41 @@ public struct EpochMetrics: Equatable, Sendable {
 
     /// The CSV line (no newline). Values use the shortest text that reads back to the same
     /// Double, so a resumed run writes byte-identical rows.
-    public var csvLine: String {
+    public var csvLine: String { MetricsLog.csvLine(values) }
+}
+
+/// `metrics.csv`: one row per epoch, appended and flushed as each epoch ends. Its columns are
+/// the task's (`RunTaskColumns.all`); a classification log's are `EpochMetrics.columns`.
+public struct MetricsLog {
+    public let path: String
+    /// The header, in column order.
+    public let columns: [String]
+
+    public init(path: String, columns: [String] = EpochMetrics.columns) {
+        self.path = path
+        self.columns = columns
+    }
+
+    /// A row's CSV line (no newline): the first two values (epoch, step) as integers, the
+    /// others in the shortest text that reads back to the same Double, so a resumed run writes
+    /// byte-identical rows.
+    public static func csvLine(_ values: [Double]) -> String {
         let text = values.enumerated().map { i, v -> String in
             if i < 2 { return String(Int(v)) }
             return v.isNaN ? "nan" : "\(v)"
         }
         return text.joined(separator: ",")
     }
-}
 
-/// `metrics.csv`: one row per epoch, appended and flushed as each epoch ends.
-public struct MetricsLog {
-    public let path: String
-
-    public init(path: String) { self.path = path }
-
-    /// Writes the header and `rows` (replacing the file atomically), e.g. when a run starts or
-    /// resumes: the file then holds exactly the rows the checkpoint knows.
+    /// Writes the header and classification `rows` (replacing the file atomically).
     public func rewrite(_ rows: [EpochMetrics]) throws {
-        let text = ([EpochMetrics.columns.joined(separator: ",")] + rows.map(\.csvLine)).joined(separator: "\n") + "\n"
+        try rewrite(values: rows.map(\.values))
+    }
+
+    /// Writes the header and `rows` of values in column order (replacing the file atomically),
+    /// e.g. when a run starts or resumes: the file then holds exactly the rows the checkpoint knows.
+    public func rewrite(values rows: [[Double]]) throws {
+        let text = ([columns.joined(separator: ",")] + rows.map(Self.csvLine)).joined(separator: "\n") + "\n"
         let temporary = path + ".tmp"
         try text.write(toFile: temporary, atomically: false, encoding: .utf8)
         try Self.syncFile(temporary)
@@ -79,18 +95,40 @@ public struct MetricsLog {
         }
     }
 
-    /// Appends one row and flushes it to disk.
-    public func append(_ row: EpochMetrics) throws {
+    /// Appends one classification row and flushes it to disk.
+    public func append(_ row: EpochMetrics) throws { try append(values: row.values) }
+
+    /// Appends one row of values in column order and flushes it to disk.
+    public func append(values row: [Double]) throws {
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw RunError.io(path: path, reason: "cannot open for appending")
         }
         defer { try? handle.close() }
         try handle.seekToEnd()
-        try handle.write(contentsOf: Data((row.csvLine + "\n").utf8))
+        try handle.write(contentsOf: Data((Self.csvLine(row) + "\n").utf8))
         try handle.synchronize()
     }
 
-    /// Reads the rows back (for `spikelab tables` and tests).
+    /// Reads any task's log back: its header and rows of values in column order.
+    public static func readTable(_ path: String) throws -> (columns: [String], rows: [[Double]]) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw RunError.io(path: path, reason: "cannot read")
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        guard let header = lines.first else { throw RunError.io(path: path, reason: "no header line") }
+        let columns = header.split(separator: ",").map(String.init)
+        lines.removeFirst()
+        let rows = try lines.enumerated().map { n, line in
+            let values = line.split(separator: ",").map { Double(String($0)) }
+            guard values.count == columns.count, values.allSatisfy({ $0 != nil }) else {
+                throw RunError.io(path: path, reason: "row \(n + 2) does not hold \(columns.count) numbers")
+            }
+            return values.map { $0! }
+        }
+        return (columns, rows)
+    }
+
+    /// Reads a classification log's rows back (for `spikelab tables` and tests).
     public static func read(_ path: String) throws -> [EpochMetrics] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw RunError.io(path: path, reason: "cannot read")

@@ -52,10 +52,14 @@ public final class Runner {
     private let trainBatcher: Batcher
     private let testBatcher: Batcher
     private let neuronLayers: [NeuronLayer]
-    private var history: [EpochMetrics] = []
+    /// The task's loss, training statistics, evaluation and metric columns.
+    private let task: any RunTask
+    /// Every `metrics.csv` column, in order (`RunTaskColumns.all(task)`).
+    private let columns: [String]
+    /// One row of values in `columns` order per finished epoch.
+    private var history: [[Double]] = []
     private var position: BatcherPosition = .start
     private var globalStep = 0
-    private var partial = EpochAccumulator()
     private var best: (value: Double, epoch: Int)?
     private let startedAt = Date()
     private let log: MetricsLog
@@ -85,7 +89,7 @@ public final class Runner {
         do {
             try fm.createDirectory(atPath: runner.checkpointDirectory, withIntermediateDirectories: true)
             try manifest.resolvedYAML().write(toFile: runner.manifestPath, atomically: true, encoding: .utf8)
-            try runner.log.rewrite([])
+            try runner.log.rewrite(values: [])
         } catch let error as RunError {
             throw error
         } catch {
@@ -128,8 +132,10 @@ public final class Runner {
         self.manifest = manifest
         self.directory = directory
         self.options = options
-        self.log = MetricsLog(path: directory + "/metrics.csv")
         let experiment = manifest.experiment
+        task = try RunTasks.make(experiment)
+        columns = RunTaskColumns.all(task)
+        self.log = MetricsLog(path: directory + "/metrics.csv", columns: columns)
         let datasets = try ExperimentBuilder.datasets(experiment.data, root: experiment.data.expandedRoot, seed: experiment.seed)
         try ExperimentBuilder.checkFit(train: datasets.train, test: datasets.test, experiment)
         let transforms = try ExperimentBuilder.transforms(experiment.data)
@@ -167,12 +173,12 @@ public final class Runner {
         }
         position = checkpoint.dataPosition
         globalStep = checkpoint.globalStep
-        partial = EpochAccumulator(checkpoint.partialEpoch)
-        let columns = Dictionary(uniqueKeysWithValues: checkpoint.metrics.map { ($0.column, $0.values) })
-        let rows = columns["epoch"]?.count ?? 0
-        history = (0..<rows).map { r in EpochMetrics(values: EpochMetrics.columns.map { columns[$0]?[r] ?? .nan }) }
+        task.trainState = checkpoint.partialEpoch
+        let saved = Dictionary(uniqueKeysWithValues: checkpoint.metrics.map { ($0.column, $0.values) })
+        let rows = saved["epoch"]?.count ?? 0
+        history = (0..<rows).map { r in columns.map { saved[$0]?[r] ?? .nan } }
         best = bestSoFar()
-        try log.rewrite(history)
+        try log.rewrite(values: history)
     }
 
     // MARK: The loop
@@ -207,8 +213,8 @@ public final class Runner {
                 }
                 optimizer.learningRate = lr
                 optimizer.zeroGrad()
-                let logits = model(batch.inputs)
-                let loss = crossEntropy(logits, batch.labels, labelSmoothing: Float(training.labelSmoothing ?? 0))
+                let output = model(batch.inputs)
+                let loss = task.trainingLoss(output, batch)
                 let value = Double(loss.item)
                 guard value.isFinite else {
                     throw stopNonFinite(epoch: epoch, batch: batch.index, what: "the training loss is \(value)")
@@ -230,15 +236,15 @@ public final class Runner {
                 stepsThisProcess += 1
                 imagesThisProcess += batch.count
                 batchesThisProcess += 1
-                partial.add(loss: value, count: batch.count, correct: Self.correct(logits, batch.labels, k: 1))
+                task.recordTraining(output, batch, loss: value)
                 position = BatcherPosition(epoch: epoch, cursor: batch.index + 1)
 
                 let elapsed = ProgressReporter.clock() - epochStart
                 let rate = Double(imagesThisProcess) / max(elapsed, 1e-9)
                 let remaining = Double(batchesPerEpoch - batch.index - 1) * elapsed / Double(batchesThisProcess)
-                progress.update(String(format: "epoch %d/%d  batch %d/%d  loss %.4f  acc %.2f%%  %.0f img/s  ETA %@",
-                                       epoch + 1, training.epochs, batch.index + 1, batchesPerEpoch, partial.meanLoss,
-                                       100 * partial.accuracy, rate, ProgressReporter.duration(remaining)))
+                progress.update(String(format: "epoch %d/%d  batch %d/%d  %@  %.0f img/s  ETA %@",
+                                       epoch + 1, training.epochs, batch.index + 1, batchesPerEpoch, task.progressText,
+                                       rate, ProgressReporter.duration(remaining)))
 
                 if let every = experiment.checkpoint.everySteps, globalStep % every == 0, batch.index + 1 < batchesPerEpoch {
                     try writeCheckpoint(to: lastCheckpointPath)
@@ -253,19 +259,17 @@ public final class Runner {
             }
             let epochSeconds = ProgressReporter.clock() - epochStart
             let evaluation = evaluate()
-            let row = EpochMetrics(epoch: epoch + 1, step: globalStep,
-                                   lr: Self.decimal(schedule.learningRate(epoch: epoch, step: 0, stepsPerEpoch: batchesPerEpoch)),
-                                   trainLoss: partial.meanLoss, trainTop1: partial.accuracy,
-                                   testLoss: evaluation.loss, testTop1: evaluation.top1, testTop5: evaluation.top5,
-                                   firingRate: evaluation.firingRate, epochSeconds: epochSeconds,
-                                   imagesPerSecond: Double(imagesThisProcess) / max(epochSeconds, 1e-9))
+            let train = task.trainValues
+            let row = [Double(epoch + 1), Double(globalStep),
+                       Self.decimal(schedule.learningRate(epoch: epoch, step: 0, stepsPerEpoch: batchesPerEpoch))]
+                + train + evaluation.values
+                + [evaluation.firingRate, epochSeconds, Double(imagesThisProcess) / max(epochSeconds, 1e-9)]
             history.append(row)
-            try log.append(row)
-            partial = EpochAccumulator()
+            try log.append(values: row)
+            task.resetTraining()
             position = BatcherPosition(epoch: epoch + 1, cursor: 0)
-            progress.line(String(format: "epoch %d/%d  train loss %.4f  train acc %.2f%%  test loss %.4f  test acc %.2f%%  firing %.3f  %.0fs",
-                                 epoch + 1, training.epochs, row.trainLoss, 100 * row.trainTop1, row.testLoss,
-                                 100 * row.testTop1, row.firingRate, epochSeconds))
+            progress.line(String(format: "epoch %d/%d  %@  firing %.3f  %.0fs", epoch + 1, training.epochs,
+                                 task.epochText(train: train, test: evaluation.values), evaluation.firingRate, epochSeconds))
             let isLast = epoch + 1 == training.epochs
             if (epoch + 1) % experiment.checkpoint.everyEpochs == 0 || isLast {
                 try writeCheckpoint(to: lastCheckpointPath)
@@ -283,11 +287,8 @@ public final class Runner {
 
     // MARK: Evaluation
 
-    /// Loss, top-1, top-5 and firing rate on the test set, in eval mode without gradients.
-    public func evaluate() -> (loss: Double, top1: Double, top5: Double, firingRate: Double) {
-        let result = Evaluation.run(model, on: testBatcher)
-        return (result.loss, result.top1, result.top5, result.firingRate)
-    }
+    /// The task's test metrics and the firing rate on the test set, in eval mode without gradients.
+    public func evaluate() -> TaskEvaluation { task.evaluate(model, on: testBatcher) }
 
     /// The Double whose shortest text equals the Float's (0.001, not 0.0010000000474974513).
     static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
@@ -303,16 +304,13 @@ public final class Runner {
         for layer in neuronLayers { layer.lambda = lambda }
     }
 
+    /// The best epoch by `checkpoint.keep_best` (the first of equal ones).
     private func bestSoFar() -> (value: Double, epoch: Int)? {
         guard let metric = experiment.checkpoint.keepBest, !history.isEmpty else { return nil }
-        switch metric {
-        case .loss:
-            let row = history.min { $0.testLoss < $1.testLoss }!
-            return (row.testLoss, row.epoch)
-        default:
-            let row = history.max { $0.testTop1 < $1.testTop1 }!
-            return (row.testTop1, row.epoch)
-        }
+        let (column, largerIsBetter) = RunTaskColumns.best(metric)
+        guard let c = columns.firstIndex(of: column) else { return nil }
+        let row = largerIsBetter ? history.max { $0[c] < $1[c] }! : history.min { $0[c] < $1[c] }!
+        return (row[c], Int(row[0]))
     }
 
     /// Median seconds of the per-step finite checks on the current state (for `bench train`).
@@ -340,13 +338,13 @@ public final class Runner {
     func writeCheckpoint(to path: String) throws {
         var rng: [String: [UInt64]] = [:]
         for (name, stream) in model.namedRandomStreams() { rng["model.\(name)"] = stream.state }
-        let metrics = EpochMetrics.columns.enumerated().map { i, column in (column, history.map { $0.values[i] }) }
+        let metrics = columns.enumerated().map { i, column in (column, history.map { $0[i] }) }
         let checkpoint = Checkpoint(epoch: position.epoch, globalStep: globalStep, threads: Threads.count,
                                     manifest: manifest.resolvedYAML(), manifestSHA256: manifest.sha256,
                                     model: model.stateDict(), optimizer: optimizer.exportState(),
                                     schedule: schedule.exportState(lastEpoch: position.epoch),
                                     learningRate: Double(optimizer.learningRate), rng: rng,
-                                    dataPosition: position, partialEpoch: partial.values, metrics: metrics)
+                                    dataPosition: position, partialEpoch: task.trainState, metrics: metrics)
         do {
             try checkpoint.write(to: path)
         } catch CheckpointError.nonFiniteValue(_, let bad) {
@@ -371,7 +369,7 @@ public final class Runner {
         if let row = experiment.row { summary["row"] = row }
         if let message { summary["message"] = message }
         if let last = history.last {
-            summary["final"] = Dictionary(uniqueKeysWithValues: zip(EpochMetrics.columns, last.values.map { $0.isNaN ? 0 : $0 }))
+            summary["final"] = Dictionary(uniqueKeysWithValues: zip(columns, last.map { $0.isNaN ? 0 : $0 }))
         }
         if let best, let metric = experiment.checkpoint.keepBest {
             summary["best"] = ["metric": metric.rawValue, "value": best.value, "epoch": best.epoch]
@@ -402,30 +400,4 @@ public final class Runner {
         sigaddset(&signals, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
-}
-
-/// Running sums of the epoch in progress.
-struct EpochAccumulator {
-    var lossSum = 0.0
-    var correct = 0.0
-    var seen = 0.0
-
-    init() {}
-
-    init(_ values: [String: Double]) {
-        lossSum = values["loss_sum"] ?? 0
-        correct = values["correct"] ?? 0
-        seen = values["seen"] ?? 0
-    }
-
-    var values: [String: Double] { ["loss_sum": lossSum, "correct": correct, "seen": seen] }
-
-    mutating func add(loss: Double, count: Int, correct right: Int) {
-        lossSum += loss * Double(count)
-        correct += Double(right)
-        seen += Double(count)
-    }
-
-    var meanLoss: Double { seen > 0 ? lossSum / seen : .nan }
-    var accuracy: Double { seen > 0 ? correct / seen : .nan }
 }
