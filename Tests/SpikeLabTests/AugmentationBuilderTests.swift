@@ -111,6 +111,14 @@ struct AugmentationBuilderTests {
         #expect(errorText("[{random_erasing: {p: 0.25}}, {rand_augment: {m: 9}}]") == "no error")
     }
 
+    @Test("out-of-range options are manifest errors, not crashes: reversed crop scale, rotation beyond 180°")
+    func badOptions() {
+        let scale = errorText("[{random_resized_crop: {size: 32, scale: [0.9, 0.2]}}]")
+        #expect(scale.contains("data.augment[0].random_resized_crop.scale: scale [0.9, 0.2] must be [smallest, largest]; write [0.2, 0.9]"), "\(scale)")
+        let rotation = errorText("[{random_rotation: {degrees: 200}}]")
+        #expect(rotation.contains("data.augment[0].random_rotation.degrees"), "\(rotation)")
+    }
+
     @Test("image augmentations on camera event frames are refused naming the entry, the loader and the event transforms")
     func eventLoaders() {
         let text = errorText(loader: "nmnist", arch: "spiking_cnn_28", "[{rand_augment: {m: 9}}, {event_flip: {p: 0.5}}, {random_crop: {size: 34}}]")

@@ -195,6 +195,17 @@ extension ManifestSchema {
             }
             return violations
         },
+        ManifestRule("random_resized_crop.scale is [smallest, largest] area fraction: the first must not exceed the second.") { m in
+            guard let augment = m.value("data.augment")?.list else { return [] }
+            var violations: [ManifestRule.Violation] = []
+            for (index, item) in augment.enumerated() {
+                guard let scale = item["random_resized_crop"]?["scale"]?.list, scale.count == 2,
+                      let low = scale[0].number, let high = scale[1].number, low > high else { continue }
+                violations.append(.init(keyPaths: ["data.augment[\(index)].random_resized_crop.scale"],
+                                        message: "scale [\(low), \(high)] must be [smallest, largest]; write [\(high), \(low)]"))
+            }
+            return violations
+        },
         ManifestRule("Event augmentations (event_random_crop, event_flip, event_rotation) need camera event data (cifar10_dvs, dvs128_gesture, nmnist).") { m in
             guard let augment = m.value("data.augment")?.list, let loader = m.text("data.loader") else { return [] }
             var violations: [ManifestRule.Violation] = []
