@@ -4,7 +4,9 @@ import SpikeTensor
 /// (`adjust_brightness`, `adjust_contrast`, `adjust_saturation`, `adjust_sharpness`), which are
 /// PIL's `ImageEnhance` ops without its rounding to 8 bits: each blends the image with a
 /// degenerate image, `factor · x + (1 − factor) · degenerate`, clamped to [0, 1], so factor 1
-/// is the identity. Images are `[C, H, W]` in [0, 1]; one channel is grayscale.
+/// is the identity. Images are `[C, H, W]` in [0, 1]; one channel is grayscale. Brightness,
+/// contrast and saturation read whole-image statistics or the pixel itself before writing it,
+/// so they may run in place (`ColorJitter` does); sharpness may not.
 public enum ColorAdjust {
     /// Luma weights of torchvision's `rgb_to_grayscale` (ITU-R 601-2).
     public static let lumaWeights: (r: Float, g: Float, b: Float) = (0.2989, 0.587, 0.114)

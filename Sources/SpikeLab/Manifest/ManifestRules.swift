@@ -159,13 +159,7 @@ extension ManifestSchema {
                   cameraEventLoaders.contains(loader) else { return [] }
             var violations: [ManifestRule.Violation] = []
             for (index, item) in augment.enumerated() {
-                let name: String?
-                switch item {
-                case .map(let fields): name = fields.first?.key
-                case .text(let text): name = text
-                default: name = nil
-                }
-                guard let name, transforms.first(where: { $0.name == name })?.loaders == nil else { continue }
+                guard let name = transformName(item), transforms.first(where: { $0.name == name })?.loaders == nil else { continue }
                 violations.append(.init(keyPaths: ["data.augment[\(index)]"],
                                         message: "\(name) works on images [C, H, W]; data.loader \(loader) gives event frames [T, C, H, W]: "
                                             + "use event_random_crop, event_flip or event_rotation"))
@@ -174,13 +168,7 @@ extension ManifestSchema {
         },
         ManifestRule("rand_augment, auto_augment and color_jitter work on [0, 1] pixels, so they come before normalize; random_erasing fills with N(0, 1) noise, so it comes after normalize (timm's order).") { m in
             guard let augment = m.value("data.augment")?.list else { return [] }
-            let names = augment.map { item -> String in
-                switch item {
-                case .map(let fields): fields.first?.key ?? ""
-                case .text(let text): text
-                default: ""
-                }
-            }
+            let names = augment.map { transformName($0) ?? "" }
             guard let normalize = names.firstIndex(of: "normalize") else { return [] }
             var violations: [ManifestRule.Violation] = []
             for (index, name) in names.enumerated() {
@@ -218,4 +206,13 @@ extension ManifestSchema {
             return violations
         },
     ]
+
+    /// The transform an entry of `data.augment` names: its one key, or the bare name.
+    static func transformName(_ item: ManifestValue) -> String? {
+        switch item {
+        case .map(let fields): fields.first?.key
+        case .text(let text): text
+        default: nil
+        }
+    }
 }
