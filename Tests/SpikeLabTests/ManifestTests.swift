@@ -230,8 +230,8 @@ struct ManifestLoadingTests {
             description: "quotes \\" and: colons, # hashes"
             data: {loader: cifar10, root: datasets/cifar10, batch_size: 64, subset: 1000,
                    augment: [{random_crop: {size: 32, padding: 4}}, horizontal_flip, {rand_augment: {m: 9, mstd: 0.5}},
-                             {color_jitter: {strength: 0.4}}, {random_erasing: {p: 0.25}}, {normalize: cifar10},
-                             {normalize: {mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]}}]}
+                             {color_jitter: {strength: 0.4}}, {normalize: cifar10},
+                             {normalize: {mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]}}, {random_erasing: {p: 0.25}}]}
             model: {arch: resnet19, dropout: 0.1}
             neuron: {variant: ipsu, time_steps: 4, v_threshold: 0.5, ipsu_reset: sigmoid}
             training: {epochs: 300, loss: ce, label_smoothing: 0.1, grad_clip: 20,

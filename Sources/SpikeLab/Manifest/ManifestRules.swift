@@ -164,6 +164,46 @@ extension ManifestSchema {
             }
             return violations
         },
+        ManifestRule("Image augmentations (random_crop, random_resized_crop, horizontal_flip, random_rotation, rand_augment, auto_augment, color_jitter, random_erasing, normalize) need images; camera event frames take event_random_crop, event_flip, event_rotation.") { m in
+            guard let augment = m.value("data.augment")?.list, let loader = m.text("data.loader"),
+                  cameraEventLoaders.contains(loader) else { return [] }
+            var violations: [ManifestRule.Violation] = []
+            for (index, item) in augment.enumerated() {
+                guard let name = transformName(item), transforms.first(where: { $0.name == name })?.loaders == nil else { continue }
+                violations.append(.init(keyPaths: ["data.augment[\(index)]"],
+                                        message: "\(name) works on images [C, H, W]; data.loader \(loader) gives event frames [T, C, H, W]: "
+                                            + "use event_random_crop, event_flip or event_rotation"))
+            }
+            return violations
+        },
+        ManifestRule("rand_augment, auto_augment and color_jitter work on [0, 1] pixels, so they come before normalize; random_erasing fills with N(0, 1) noise, so it comes after normalize (timm's order).") { m in
+            guard let augment = m.value("data.augment")?.list else { return [] }
+            let names = augment.map { transformName($0) ?? "" }
+            guard let normalize = names.firstIndex(of: "normalize") else { return [] }
+            var violations: [ManifestRule.Violation] = []
+            for (index, name) in names.enumerated() {
+                if index > normalize, ["rand_augment", "auto_augment", "color_jitter"].contains(name) {
+                    violations.append(.init(keyPaths: ["data.augment[\(index)]"],
+                                            message: "\(name) works on [0, 1] pixels; move it before normalize (data.augment[\(normalize)])"))
+                }
+                if index < normalize, name == "random_erasing" {
+                    violations.append(.init(keyPaths: ["data.augment[\(index)]"],
+                                            message: "random_erasing fills with N(0, 1) noise, which matches normalised pixels; move it after normalize (data.augment[\(normalize)])"))
+                }
+            }
+            return violations
+        },
+        ManifestRule("random_resized_crop.scale is [smallest, largest] area fraction: the first must not exceed the second.") { m in
+            guard let augment = m.value("data.augment")?.list else { return [] }
+            var violations: [ManifestRule.Violation] = []
+            for (index, item) in augment.enumerated() {
+                guard let scale = item["random_resized_crop"]?["scale"]?.list, scale.count == 2,
+                      let low = scale[0].number, let high = scale[1].number, low > high else { continue }
+                violations.append(.init(keyPaths: ["data.augment[\(index)].random_resized_crop.scale"],
+                                        message: "scale [\(low), \(high)] must be [smallest, largest]; write [\(high), \(low)]"))
+            }
+            return violations
+        },
         ManifestRule("Event augmentations (event_random_crop, event_flip, event_rotation) need camera event data (cifar10_dvs, dvs128_gesture, nmnist).") { m in
             guard let augment = m.value("data.augment")?.list, let loader = m.text("data.loader") else { return [] }
             var violations: [ManifestRule.Violation] = []
@@ -176,4 +216,13 @@ extension ManifestSchema {
             return violations
         },
     ]
+
+    /// The transform an entry of `data.augment` names: its one key, or the bare name.
+    static func transformName(_ item: ManifestValue) -> String? {
+        switch item {
+        case .map(let fields): fields.first?.key
+        case .text(let text): text
+        default: nil
+        }
+    }
 }

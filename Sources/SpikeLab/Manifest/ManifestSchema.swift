@@ -356,13 +356,13 @@ public enum ManifestSchema {
             ManifestKey("p", .number(.between(0, 1)), default: .number(0.5), "Flip probability."),
         ]), "Random horizontal flip."),
         TransformSpec("random_rotation", .section([
-            ManifestKey("degrees", .number(.above(0)), default: .required, "Maximum angle either way."),
-        ]), "Random rotation in [-degrees, degrees]."),
+            ManifestKey("degrees", .number(.between(0, 180, lowerInclusive: false)), default: .required, "Maximum angle either way."),
+        ]), "Random rotation in [-degrees, degrees], bilinear, zero fill (torchvision's RandomRotation on a PIL image)."),
         TransformSpec("rand_augment", .section([
             ManifestKey("n", .integer(.atLeast(1)), default: .int(2), "Operations per image."),
-            ManifestKey("m", .integer(.between(0, 30)), default: .int(9), "Magnitude."),
+            ManifestKey("m", .integer(.between(0, 30)), default: .int(9), "Magnitude level; each drawn level is clipped to 0–10 (timm)."),
             ManifestKey("mstd", .number(.atLeast(0)), default: .number(0.5), "Standard deviation of the magnitude."),
-        ]), "RandAugment (timm's rand-m9-mstd0.5 by default)."),
+        ]), "RandAugment (timm's rand-m9-mstd0.5 by default; each chosen op applies with probability 0.5)."),
         TransformSpec("auto_augment", .section([
             ManifestKey("policy", .choice(["original", "v0"]), default: .text("original"), "timm AutoAugment policy."),
         ]), "AutoAugment with a learned ImageNet policy."),
@@ -371,7 +371,7 @@ public enum ManifestSchema {
         ]), "Colour jitter."),
         TransformSpec("random_erasing", .section([
             ManifestKey("p", .number(.between(0, 1)), default: .number(0.25), "Probability of erasing a random rectangle."),
-        ]), "Random erasing (timm, per-pixel noise)."),
+        ]), "Random erasing (timm, per-pixel N(0, 1) noise); goes after normalize."),
         TransformSpec("normalize", .either([
             .choice(normalizationPresets),
             .section([

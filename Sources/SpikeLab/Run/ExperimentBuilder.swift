@@ -144,12 +144,32 @@ public enum ExperimentBuilder {
             train.append(Resize(size: size))
             eval.append(Resize(size: size))
         }
+        let fill = augmentationFill(data.augment)
         for augmentation in data.augment {
             switch augmentation {
             case .randomCrop(let size, let padding):
                 train.append(RandomCrop(size: size, padding: padding))
+            case .randomResizedCrop(let size, let minScale, let maxScale):
+                // Evaluation images are not cropped, so the crop must come out at their side.
+                let sequential = data.loader == .sequentialCIFAR10 || data.loader == .sequentialCIFAR100
+                if let side = data.resize ?? nativeImageSide[data.loader] ?? (sequential ? 32 : nil), side != size {
+                    throw BuildError.unsupported(keyPath: "data.augment.random_resized_crop.size", value: String(size),
+                                                 supported: ["\(side) (the side of the evaluation images, which are not cropped)"])
+                }
+                train.append(RandomResizedCrop(size: size, scale: minScale...maxScale))
             case .horizontalFlip(let probability):
                 train.append(HorizontalFlip(probability: Float(probability)))
+            case .randomRotation(let degrees):
+                train.append(RandomRotation(degrees: Float(degrees)))
+            case .randAugment(let operations, let magnitude, let magnitudeStd):
+                train.append(RandAugment(count: operations, magnitude: Double(magnitude), magnitudeStd: magnitudeStd, fill: fill))
+            case .autoAugment(let policy):
+                // The schema admits only the policies AutoAugment.Policy names.
+                train.append(AutoAugment(policy: AutoAugment.Policy(rawValue: policy)!, fill: fill))
+            case .colorJitter(let strength):
+                train.append(ColorJitter(strength: Float(strength)))
+            case .randomErasing(let probability):
+                train.append(RandomErasing(probability: Float(probability)))
             case .eventRandomCrop(let size, let padding):
                 train.append(EventRandomCrop(size: size, padding: padding))
             case .eventFlip(let probability):
@@ -166,9 +186,6 @@ public enum ExperimentBuilder {
                 }
                 train.append(transform)
                 eval.append(transform)
-            default:
-                throw BuildError.unsupported(keyPath: "data.augment", value: "\(augmentation)",
-                                             supported: ["random_crop", "horizontal_flip", "normalize", "event_random_crop", "event_flip", "event_rotation"])
             }
         }
         if data.loader == .sequentialCIFAR10 || data.loader == .sequentialCIFAR100 {
@@ -176,6 +193,21 @@ public enum ExperimentBuilder {
             eval.append(ImageColumns())
         }
         return (train, eval)
+    }
+
+    /// The colour RandAugment and AutoAugment give pixels their geometric ops uncover: the mean
+    /// of the manifest's `normalize` rounded to 8-bit levels (timm's `img_mean`), or level 128
+    /// (timm's default) without one.
+    static func augmentationFill(_ augment: [Augmentation]) -> [Float] {
+        for case .normalize(let normalization) in augment {
+            let mean: [Float]
+            switch normalization {
+            case .preset(let preset): mean = Normalize.preset(named: preset.rawValue)!.mean
+            case .custom(let values, _): mean = values.map(Float.init)
+            }
+            return mean.map { min(255, ($0 * 255).rounded(.toNearestOrEven)) / 255 }
+        }
+        return [128.0 / 255]
     }
 
     /// The neuron every activation site of the model uses.
