@@ -142,8 +142,7 @@ struct GeneralSNNDemoTests {
         try set.make(root: root, seed: 0) { _ in }
         let manifest = try Manifest.load(contentsOf: repositoryRoot + "/experiments/demo/\(name).yaml", profile: "cpu",
                                          overrides: ["data.root=\(root)/cifar10", "data.batch_size=16", "data.subset=null",
-                                                     "data.test_subset=null", "training.epochs=1", "training.schedule.warmup_epochs=0",
-                                                     "model.width=0.125"])
+                                                     "data.test_subset=null", "training.epochs=1", "model.width=0.125"])
         let runner = try Runner.start(manifest, directory: root + "/run",
                                       options: RunOptions(threads: 2, progress: ProgressReporter(output: FileHandle.nullDevice, interactive: false),
                                                           handleSignals: false))

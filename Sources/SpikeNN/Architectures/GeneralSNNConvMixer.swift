@@ -34,12 +34,32 @@ public final class GeneralSNNConvUnit: Module {
         sn2 = NeuronLayer(spec: neuron, rng: &rng)
     }
 
-    /// Spikes of conv2's neurons and both membranes for the encoded window `s` [N, d, h, w],
-    /// starting from membranes `m1` and `m2` (zeros when nil).
-    public func step(_ s: Tensor, m1: Tensor?, m2: Tensor?) -> (spikes: Tensor, m1: Tensor, m2: Tensor) {
-        let (s1, mem1) = sn1.generalSNNStep(conv1(s), from: m1)
-        let (s2, mem2) = sn2.generalSNNStep(conv2(s1), from: m2)
-        return (s2, mem1, mem2)
+    /// conv2's spikes for each of the encoded windows `s` [N, d, h, w], visited in order: window
+    /// 1 starts from zero membranes, window k from (m1, P(m1, m2)) of window k − 1.
+    ///
+    /// A window's convolution inputs do not depend on the recurrence (s is drawn from the input;
+    /// m1 carries no reset between windows, so s1 follows from conv1's outputs), so each
+    /// convolution runs once on the four windows stacked along the batch; only the element-wise
+    /// membrane updates run window by window.
+    public func run(_ s: [Tensor], projection: MembraneProjection) -> [Tensor] {
+        let n = s[0].shape[0]
+        func window(_ t: Tensor, _ k: Int) -> Tensor { t.sliced(axis: 0, range: (k * n)..<((k + 1) * n)) }
+        let c1 = conv1(concat(s, axis: 0))
+        var m1: [Tensor] = [], s1: [Tensor] = []
+        for k in s.indices {
+            let (spikes, membrane) = sn1.generalSNNStep(window(c1, k), from: m1.last)
+            m1.append(membrane)
+            s1.append(spikes)
+        }
+        let c2 = conv2(concat(s1, axis: 0))
+        var m2: [Tensor] = [], s2: [Tensor] = []
+        for k in s.indices {
+            let start = k == 0 ? nil : projection(m1[k - 1], m2[k - 1])
+            let (spikes, membrane) = sn2.generalSNNStep(window(c2, k), from: start)
+            m2.append(membrane)
+            s2.append(spikes)
+        }
+        return s2
     }
 }
 
@@ -95,15 +115,13 @@ public final class GeneralSNNConvMixer: Module, GeneralSNNTokenMixer {
         precondition(x.rank == 4, "GeneralSNNConvMixer: input must be [N, H, W, d], got \(x.shape)")
         let partition = WindowPartition(height: x.shape[1], width: x.shape[2], mode: mode)
         let channelsFirst = x.permuted([0, 3, 1, 2])
-        var m1: Tensor?, m2: Tensor?
-        var outputs: [Tensor] = []
-        for window in partition.windows(channelsFirst, rowAxis: 2) {
-            let start2 = m1.map { projection($0, m2!) }
-            let result = unit.step(encode(window), m1: m1, m2: start2)
-            outputs.append(result.spikes)
-            m1 = result.m1
-            m2 = result.m2
-        }
+        // One Bernoulli draw over the four windows in visiting order (the same stream as
+        // drawing window by window).
+        let windows = partition.windows(channelsFirst, rowAxis: 2)
+        let n = x.shape[0]
+        let encoded = encode(concat(windows, axis: 0))
+        let inputs = (0..<4).map { encoded.sliced(axis: 0, range: ($0 * n)..<(($0 + 1) * n)) }
+        let outputs = unit.run(inputs, projection: projection)
         var tiled = partition.tile(outputs, rowAxis: 2).permuted([0, 2, 3, 1])
         if mode == .overlapping, let threshold = overlapThreshold {
             let above = Tensor(tiled.array.map { $0 > threshold ? 1 : 0 }, shape: tiled.shape)

@@ -17,9 +17,9 @@ public final class GeneralSNNLSTMUnit: Module {
         sn1 = NeuronLayer(spec: neuron, rng: &rng)
     }
 
-    /// Spikes and membranes [L, N, 2d] for the encoded tokens `s` [L, N, d] from `mem0`.
-    public func step(_ s: Tensor, mem0: Tensor?) -> (spikes: Tensor, membrane: Tensor) {
-        sn1.generalSNNStep(lstm1(s), from: mem0)
+    /// Spikes and membranes [L, N, 2d] of the neuron on `currents` (LSTM outputs) from `mem0`.
+    public func fire(_ currents: Tensor, from mem0: Tensor?) -> (spikes: Tensor, membrane: Tensor) {
+        sn1.generalSNNStep(currents, from: mem0)
     }
 }
 
@@ -86,6 +86,9 @@ public final class GeneralSNNLSTMMixer: Module, GeneralSNNTokenMixer {
         let carried = membranes.map { map in
             partition.windows(map, rowAxis: 0).map { $0.reshaped(zero.shape) }
         } ?? [zero, zero, zero, zero]
+        // The LSTM's inputs do not depend on the membranes: one Bernoulli draw and one LSTM call
+        // over the four windows stacked along the batch (window k is batch rows kN..<(k+1)N).
+        let currents = unit.lstm1(encode(concat(tokens, axis: 1)))
         var spikes: [Tensor] = [], fresh: [Tensor] = []
         for k in 0..<4 {
             let start: Tensor
@@ -94,7 +97,7 @@ public final class GeneralSNNLSTMMixer: Module, GeneralSNNTokenMixer {
             case 1: start = projection(fresh[0], carried[1])
             default: start = projection(carried[k], fresh[k - 1])
             }
-            let result = unit.step(encode(tokens[k]), mem0: start)
+            let result = unit.fire(currents.sliced(axis: 1, range: (k * n)..<((k + 1) * n)), from: start)
             spikes.append(result.spikes.reshaped(windowShape + [2 * d]))
             fresh.append(result.membrane)
         }
