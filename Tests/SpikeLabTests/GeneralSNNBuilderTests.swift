@@ -151,4 +151,31 @@ struct GeneralSNNDemoTests {
         #expect(rows.count == 1)
         #expect(rows[0].values.allSatisfy { !$0.isInfinite })
     }
+
+    @Test("a general-SNN run stopped mid-epoch and resumed gives the same weights and rows: the Bernoulli streams are checkpointed")
+    func resumeIsBitExact() throws {
+        let root = NSTemporaryDirectory() + "spikelab-gsnn-resume-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var set = FashionCIFARDemo()
+        set.trainPerFile = 8
+        set.testCount = 16
+        try set.make(root: root, seed: 0) { _ in }
+        // 40 training images in batches of 16: 3 steps per epoch, 2 epochs.
+        let manifest = try Manifest.load(contentsOf: repositoryRoot + "/experiments/demo/general-snn-cnn-cifar10.yaml", profile: "cpu",
+                                         overrides: ["data.root=\(root)/cifar10", "data.batch_size=16", "data.subset=null",
+                                                     "data.test_subset=null", "model.width=0.0625"])
+        func options(stopAfter: Int?) -> RunOptions {
+            RunOptions(threads: 2, progress: ProgressReporter(output: FileHandle.nullDevice, interactive: false),
+                       stopAfterSteps: stopAfter, handleSignals: false)
+        }
+        #expect(try Runner.start(manifest, directory: root + "/straight", options: options(stopAfter: nil)).run() == .finished)
+        #expect(try Runner.start(manifest, directory: root + "/stopped", options: options(stopAfter: 4)).run() == .interrupted)
+        #expect(try Runner.resume(directory: root + "/stopped", options: options(stopAfter: nil)).run() == .finished)
+        let a = try RunnerTests.modelBytes(root + "/straight/checkpoints/last.h5")
+        let b = try RunnerTests.modelBytes(root + "/stopped/checkpoints/last.h5")
+        #expect(!a.isEmpty && a == b)
+        let rowsA = try RunnerTests.reproducibleRows(root + "/straight"), rowsB = try RunnerTests.reproducibleRows(root + "/stopped")
+        #expect(rowsA.count == 2)
+        #expect(rowsA.map { $0.map(\.bitPattern) } == rowsB.map { $0.map(\.bitPattern) })
+    }
 }
