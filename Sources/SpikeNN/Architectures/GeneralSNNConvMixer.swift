@@ -34,26 +34,29 @@ public final class GeneralSNNConvUnit: Module {
         sn2 = NeuronLayer(spec: neuron, rng: &rng)
     }
 
-    /// conv2's spikes for each of the encoded windows `s` [N, d, h, w], visited in order: window
-    /// 1 starts from zero membranes, window k from (m1, P(m1, m2)) of window k − 1.
+    /// conv2's spikes [N, d, h, w] for each of `windows` encoded windows stacked along the batch
+    /// in `s` [windows·N, d, h, w], visited in order: window 1 starts from zero membranes,
+    /// window k from (m1, P(m1, m2)) of window k − 1.
     ///
     /// A window's convolution inputs do not depend on the recurrence (s is drawn from the input;
     /// m1 carries no reset between windows, so s1 follows from conv1's outputs), so each
-    /// convolution runs once on the four windows stacked along the batch; only the element-wise
-    /// membrane updates run window by window.
-    public func run(_ s: [Tensor], projection: MembraneProjection) -> [Tensor] {
-        let n = s[0].shape[0]
+    /// convolution runs once on the stacked windows; only the element-wise membrane updates run
+    /// window by window.
+    public func run(_ s: Tensor, windows: Int, projection: MembraneProjection) -> [Tensor] {
+        precondition(windows >= 1 && s.shape[0] % windows == 0,
+                     "GeneralSNNConvUnit.run: \(s.shape[0]) rows are not \(windows) windows of equal batches")
+        let n = s.shape[0] / windows
         func window(_ t: Tensor, _ k: Int) -> Tensor { t.sliced(axis: 0, range: (k * n)..<((k + 1) * n)) }
-        let c1 = conv1(concat(s, axis: 0))
+        let c1 = conv1(s)
         var m1: [Tensor] = [], s1: [Tensor] = []
-        for k in s.indices {
+        for k in 0..<windows {
             let (spikes, membrane) = sn1.generalSNNStep(window(c1, k), from: m1.last)
             m1.append(membrane)
             s1.append(spikes)
         }
         let c2 = conv2(concat(s1, axis: 0))
         var m2: [Tensor] = [], s2: [Tensor] = []
-        for k in s.indices {
+        for k in 0..<windows {
             let start = k == 0 ? nil : projection(m1[k - 1], m2[k - 1])
             let (spikes, membrane) = sn2.generalSNNStep(window(c2, k), from: start)
             m2.append(membrane)
@@ -118,10 +121,7 @@ public final class GeneralSNNConvMixer: Module, GeneralSNNTokenMixer {
         // One Bernoulli draw over the four windows in visiting order (the same stream as
         // drawing window by window).
         let windows = partition.windows(channelsFirst, rowAxis: 2)
-        let n = x.shape[0]
-        let encoded = encode(concat(windows, axis: 0))
-        let inputs = (0..<4).map { encoded.sliced(axis: 0, range: ($0 * n)..<(($0 + 1) * n)) }
-        let outputs = unit.run(inputs, projection: projection)
+        let outputs = unit.run(encode(concat(windows, axis: 0)), windows: windows.count, projection: projection)
         var tiled = partition.tile(outputs, rowAxis: 2).permuted([0, 2, 3, 1])
         if mode == .overlapping, let threshold = overlapThreshold {
             let above = Tensor(tiled.array.map { $0 > threshold ? 1 : 0 }, shape: tiled.shape)
