@@ -103,7 +103,8 @@ extension NeuronSettings {
             SpikePackSettings(base: s.number("base"), rounding: s.choice("rounding"), threshold: s.choice("threshold"))
         }
         generalSNN = r.optionalSection("general_snn").map { s in
-            GeneralSNNSettings(leak: s.number("leak"), projection: s.choice("projection"))
+            GeneralSNNSettings(leak: s.number("leak"), projection: s.choice("projection"),
+                               overlapThreshold: s.optionalNumber("overlap_threshold"))
         }
     }
 }

@@ -164,6 +164,8 @@ public struct GeneralSNNSettings: Sendable, Equatable {
 
     public let leak: Double
     public let projection: Projection
+    /// general_snn_cnn in mode B: averaged spikes above this become 1 (nil: kept).
+    public let overlapThreshold: Double?
 }
 
 /// Training mode, loss, optimizer and schedule.

@@ -59,6 +59,12 @@ extension ManifestSchema {
                               ? "variant general_snn is the token mixer of arch general_snn_cnn or general_snn_lstm, not of \(arch)"
                               : "arch \(arch) is built around the general_snn neuron; variant \(variant) cannot replace it")]
         },
+        ManifestRule("neuron.general_snn.overlap_threshold is a quirk of the convolutional form: it needs arch general_snn_cnn.") { m in
+            guard m.number("neuron.general_snn.overlap_threshold") != nil, let arch = m.text("model.arch"),
+                  arch != "general_snn_cnn" else { return [] }
+            return [.init(keyPaths: ["neuron.general_snn.overlap_threshold", "model.arch"],
+                          message: "overlap_threshold binarises the overlapping windows of general_snn_cnn (the authors' CIFAR-100 file); arch \(arch) does not use it (remove the key)")]
+        },
         ManifestRule("training.mode ann trains a non-spiking network: neuron.variant must be relu; relu needs mode ann.") { m in
             guard let mode = m.text("training.mode"), let variant = m.text("neuron.variant") else { return [] }
             if mode == "ann", variant != "relu" {

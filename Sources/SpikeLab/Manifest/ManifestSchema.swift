@@ -260,6 +260,9 @@ public enum ManifestSchema {
                     "Membrane leak factor between windows."),
         ManifestKey("projection", .choice(["sincos", "mean"]), default: .text("sincos"),
                     "Projection merging recurrent membranes: 2·sin(π/4·a·cos(π/4·b)) or (a + b)/2."),
+        ManifestKey("overlap_threshold", .number(.between(0, 1, upperInclusive: false)), default: .null,
+                    null: "keep the averaged overlaps",
+                    "general_snn_cnn, overlapping windows: averaged spikes above this become 1 before fc (0.2 in the authors' CIFAR-100 code)."),
     ]
 
     static let trainingKeys: [ManifestKey] = [

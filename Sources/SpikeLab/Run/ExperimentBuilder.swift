@@ -48,7 +48,7 @@ public enum ExperimentBuilder {
     /// Architectures this build can run.
     static let supportedArchitectures: [ModelSettings.Architecture] = [
         .spikingCNN28, .vggSmall, .shdFC, .resnet18, .resnet19, .resnet20, .resnet34, .sewResNet18, .vgg11, .vgg16,
-        .cifarConvNet, .seqCIFARConv1d, .dvsVGG, .spikformer, .fcn,
+        .cifarConvNet, .seqCIFARConv1d, .dvsVGG, .spikformer, .fcn, .generalSNNCNN, .generalSNNLSTM,
     ]
 
     /// The training and test datasets of the manifest's loader (`seed` draws CIFAR10-DVS's `random_90` split).
@@ -307,10 +307,33 @@ public enum ExperimentBuilder {
         case .fcn:
             return SpikingFCN(neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
                               width: Float(settings.width), rng: &rng)
+        case .generalSNNCNN, .generalSNNLSTM:
+            return try generalSNN(experiment, spec: spec, rng: &rng)
         default:
             throw BuildError.unsupported(keyPath: "model.arch", value: settings.arch.rawValue,
                                          supported: supportedArchitectures.map(\.rawValue))
         }
+    }
+
+    /// Yao et al.'s general SNN (CNN or LSTM form) at the paper's depths [2, 2, 6, 2]; image
+    /// sides a multiple of 32 (CIFAR's 32, TinyImageNet's 64), static image loaders only.
+    static func generalSNN(_ experiment: Experiment, spec: NeuronSpec, rng: inout PhiloxGenerator) throws -> GeneralSNN {
+        let settings = experiment.model, loader = experiment.data.loader
+        guard let native = nativeImageSide[loader] else {
+            throw BuildError.unsupported(keyPath: "data.loader", value: loader.rawValue,
+                                         supported: ["image loaders for \(settings.arch.rawValue): cifar10, cifar100, tinyimagenet, mnist, fashion_mnist (with data.resize: 32)"])
+        }
+        let side = experiment.data.resize ?? native
+        let multiple = 1 << (GeneralSNN.paperDepths.count + 1)
+        if side % multiple != 0 {
+            throw BuildError.unsupported(keyPath: "data.resize", value: experiment.data.resize.map(String.init) ?? "none (\(side)×\(side) images)",
+                                         supported: ["a multiple of \(multiple) for \(settings.arch.rawValue) (32 for CIFAR, 64 for TinyImageNet)"])
+        }
+        let projection: MembraneProjection = experiment.neuron.generalSNN?.projection == .mean ? .mean : .sincos
+        return GeneralSNN(form: settings.arch == .generalSNNCNN ? .cnn : .lstm, neuron: spec,
+                          numClasses: settings.numClasses, inChannels: settings.inChannels,
+                          width: Float(settings.width), projection: projection,
+                          overlapThreshold: experiment.neuron.generalSNN?.overlapThreshold.map(Float.init), rng: &rng)
     }
 
     /// Side length of each loader's images as published.

@@ -95,6 +95,30 @@ public final class NeuronLayer: Module, UnaryLayer {
         }
     }
 
+    /// One step of the general-SNN neuron on `input` (any shape) from the starting membrane
+    /// `mem0` (zeros when nil): mem = decay·mem0 + input, spikes = [mem > threshold] with the
+    /// spec's surrogate. The ReLU twin (variant relu) returns relu(mem) instead of spikes and
+    /// keeps the same membrane, so the general-SNN token mixers have a smooth ANN form.
+    /// Spikes (or active units) are counted into `firingRate` when it is on.
+    public func generalSNNStep(_ input: Tensor, from mem0: Tensor?) -> (spikes: Tensor, membrane: Tensor) {
+        let s = spec
+        switch s.variant {
+        case .generalSNN:
+            let config = GeneralSNNNeuronConfiguration(decay: s.decay, threshold: s.resolvedThreshold,
+                                                       surrogate: s.resolvedSurrogate, detachReset: s.detachReset)
+            let one = [1] + input.shape
+            let (spikes, membrane) = generalSNNNeuron(input.reshaped(one), mem0: mem0, config, recorder: firingRate)
+            return (spikes.reshaped(input.shape), membrane.reshaped(input.shape))
+        case .relu:
+            let membrane = mem0.map { $0 * s.decay + input } ?? input
+            let y = membrane.relu()
+            firingRate?.record(spikes: y)
+            return (y, membrane)
+        default:
+            preconditionFailure("NeuronLayer.generalSNNStep: only general_snn and its relu twin, got \(s.variant.rawValue)")
+        }
+    }
+
     /// The neuron over a time-major input [T, …] (T = `spec.timeSteps`): its spikes and, for the
     /// variants that have one, the membrane potential at every step (IF/LIF/PLIF: V after reset;
     /// PSU family: the potential compared with the threshold; general SNN: mem), both shaped like
