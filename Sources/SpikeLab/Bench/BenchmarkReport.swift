@@ -22,6 +22,9 @@ public struct BenchmarkMeasurement: Codable, Sendable {
     public var fractionOfTriad: Double? = nil
     /// Peak tensor memory the measured work allocated (bytes above what was live before it), if tracked.
     public var peakBytes: Int? = nil
+    /// Least process CPU time (all threads, spin-waits included) of one repetition, seconds,
+    /// if measured: unlike wall time it barely changes when other programs load the machine.
+    public var cpuSeconds: Double? = nil
 }
 
 /// A benchmark run: the machine it ran on and its measurements.
@@ -61,13 +64,16 @@ public struct BenchmarkReport: Codable, Sendable {
                      ""]
         let nameWidth = max(4, measurements.map(\.name.count).max() ?? 4)
         let extras = measurements.contains { $0.fractionOfTriad != nil || $0.peakBytes != nil }
+        let cpuColumn = measurements.contains { $0.cpuSeconds != nil }
         lines.append("name".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-                     + "   best ms  median ms   throughput" + (extras ? "        triad   peak MiB" : ""))
+                     + "   best ms  median ms   throughput" + (cpuColumn ? "               cpu ms" : "")
+                     + (extras ? "        triad   peak MiB" : ""))
         for m in measurements {
             let tp = m.throughput.map { String(format: "%10.2f ", $0) + (m.unit ?? "").padding(toLength: 9, withPad: " ", startingAt: 0) }
                 ?? String(repeating: " ", count: 20)
             var line = m.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
                 + String(format: " %9.3f  %9.3f   ", m.seconds * 1e3, m.medianSeconds * 1e3) + tp
+            if cpuColumn { line += m.cpuSeconds.map { String(format: "  %9.3f", $0 * 1e3) } ?? "           " }
             if extras {
                 line += m.fractionOfTriad.map { String(format: "  %6.1f %%", $0 * 100) } ?? "          "
                 line += m.peakBytes.map { String(format: "  %9.1f", Double($0) / 1_048_576) } ?? ""
