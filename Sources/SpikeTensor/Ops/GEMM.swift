@@ -11,12 +11,12 @@ enum GEMMBackend: Equatable {
     /// oneDNN for every product except short inner dimensions.
     ///
     /// With OpenBLAS's core type pinned to Haswell (AVX2 kernels), `dnnl_sgemm` (AVX-512)
-    /// took 0.45–0.65× the CPU time of `cblas_sgemm` on one thread of an AVX-512 machine for
-    /// k ≥ 16 in every transpose combination (square 64–2048, linear-layer shapes, 32×64
-    /// up to 8192×128 outputs; one exception at 1.03×), but up to 2.3× more for k ≤ 12 with
-    /// outputs of a million elements, where the product is a memory-bound outer product.
-    /// docs/engine.md has the measurement. The choice depends only on the sizes, so the same
-    /// call always takes the same path and gives the same bytes.
+    /// took a median 0.51× the CPU time of `cblas_sgemm` on one thread of an AVX-512 machine
+    /// for k ≥ 16 over transposes and outputs from 32×64 to 2048×2048 (worst 1.27×: a 32×64
+    /// output with k = 512 and B transposed), but up to 2× more for k < 16 with outputs of a
+    /// million elements, where the product is a memory-bound outer product. docs/engine.md
+    /// has the measurement (`GEMMBackendBenchmark`). The choice depends only on the sizes,
+    /// so the same call always takes the same path and gives the same bytes.
     static func choose(m: Int, n: Int, k: Int) -> GEMMBackend {
         k < oneDNNMinimumK ? .openBLAS : .oneDNN
     }
