@@ -170,7 +170,7 @@ def main():
         f"(SpikeLab report from {ours['date'] if ours else 'n/a'}). Best of the timed repetitions; "
         "time ratio = SpikeLab time / PyTorch time (< 1: SpikeLab faster). CPU ratio: the same for the least "
         "process CPU time of one repetition (all threads, spin-waits included), which other programs on the "
-        "machine change far less than wall time.",
+        "machine change less than wall time.",
         "",
         "| measurement | unit | SpikeLab | PyTorch | time ratio | CPU ratio |",
         "|---|---|---:|---:|---:|---:|",

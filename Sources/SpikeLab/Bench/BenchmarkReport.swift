@@ -23,7 +23,7 @@ public struct BenchmarkMeasurement: Codable, Sendable {
     /// Peak tensor memory the measured work allocated (bytes above what was live before it), if tracked.
     public var peakBytes: Int? = nil
     /// Least process CPU time (all threads, spin-waits included) of one repetition, seconds,
-    /// if measured: unlike wall time it barely changes when other programs load the machine.
+    /// if measured: it changes less than wall time when other programs load the machine.
     public var cpuSeconds: Double? = nil
 }
 
