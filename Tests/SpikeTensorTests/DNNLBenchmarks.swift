@@ -198,3 +198,57 @@ struct DNNLBenchmarks {
         print(String(format: "%@: %.2f ms best, %.2f ms median", label, times[0], times[times.count / 2]))
     }
 }
+
+/// The measurement behind `GEMMBackend.choose`: CPU time of `dnnl_sgemm` against
+/// `cblas_sgemm` on one thread, over transposes, output shapes and inner dimensions.
+/// Thread CPU time rather than wall time, so other programs on the machine barely change
+/// it. `SPIKELAB_GEMM_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter GEMMBackendBenchmark`.
+@Suite("GEMM backend benchmark (manual)")
+struct GEMMBackendBenchmark {
+    @Test("prints oneDNN/OpenBLAS CPU-time ratios per shape on one thread",
+          .enabled(if: ProcessInfo.processInfo.environment["SPIKELAB_GEMM_BENCH"] != nil))
+    func measure() {
+        let saved = Threads.count
+        Threads.configure(1)
+        defer { Threads.configure(saved) }
+        var rng = PhiloxGenerator(seed: 3)
+        let a = Tensor.uniform([2048 * 2048], low: -1, high: 1, rng: &rng)
+        let b = Tensor.uniform([2048 * 2048], low: -1, high: 1, rng: &rng)
+        let c = Tensor(shape: [2048 * 2048])
+        let pa = UnsafePointer(a.floats.baseAddress!), pb = UnsafePointer(b.floats.baseAddress!)
+        let pc = c.floats.baseAddress!
+        print("one thread; CPU time per call, least of the repetitions; ratio < 1: oneDNN cheaper")
+        let outputs = [(1024, 1024), (128, 8192), (8192, 128), (32, 64), (4096, 16), (2048, 2048)]
+        for (m, n) in outputs {
+            for k in [1, 4, 8, 12, 16, 24, 32, 64, 512] where m * n * k <= 1 << 31 && m * k <= 2048 * 2048 && k * n <= 2048 * 2048 {
+                for (transA, transB) in [(false, false), (false, true), (true, false), (true, true)] {
+                    var best: [Double] = []
+                    for backend in [GEMMBackend.openBLAS, .oneDNN] {
+                        let flops = 2.0 * Double(m * n * k)
+                        let repeats = max(3, min(2000, Int(2e8 / flops)))
+                        let run = {
+                            rowMajorSgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: pa, b: pb, c: pc,
+                                          backend: backend)
+                        }
+                        run()
+                        var least = Double.infinity
+                        for _ in 0..<3 {
+                            let start = threadCPUSeconds()
+                            for _ in 0..<repeats { run() }
+                            least = min(least, (threadCPUSeconds() - start) / Double(repeats))
+                        }
+                        best.append(least)
+                    }
+                    print(String(format: "m %5d n %5d k %4d transA %d transB %d: OpenBLAS %9.1f µs, oneDNN %9.1f µs, ratio %.2f",
+                                 m, n, k, transA ? 1 : 0, transB ? 1 : 0, best[0] * 1e6, best[1] * 1e6, best[1] / best[0]))
+                }
+            }
+        }
+    }
+
+    func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+    }
+}

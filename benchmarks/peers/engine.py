@@ -22,19 +22,23 @@ import torch.nn.functional as F
 
 
 def measure(fn, reps, warmup=1):
+    """(best, median) wall seconds and the least process CPU seconds of one repetition."""
     for _ in range(warmup):
         fn()
-    times = []
+    times, cpu = [], []
     for _ in range(max(1, reps)):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     times.sort()
-    return times[0], times[len(times) // 2]
+    return times[0], times[len(times) // 2], min(cpu)
 
 
-def result(name, best, median, throughput, unit):
-    return {"name": name, "seconds": best, "medianSeconds": median, "throughput": throughput, "unit": unit}
+def result(name, best, median, throughput, unit, cpu=None):
+    return {"name": name, "seconds": best, "medianSeconds": median, "throughput": throughput, "unit": unit,
+            "cpuSeconds": cpu}
 
 
 def triad(quick):
@@ -42,8 +46,8 @@ def triad(quick):
     a = torch.empty(n)
     b = torch.ones(n)
     c = torch.full((n,), 2.0)
-    best, med = measure(lambda: torch.add(b, c, alpha=3.0, out=a), 5 if quick else 10)
-    return result("triad", best, med, 12 * n / best / 1e9, "GB/s")
+    best, med, cpu = measure(lambda: torch.add(b, c, alpha=3.0, out=a), 5 if quick else 10)
+    return result("triad", best, med, 12 * n / best / 1e9, "GB/s", cpu)
 
 
 def sgemm(n, quick):
@@ -51,8 +55,8 @@ def sgemm(n, quick):
     b = torch.rand(n, n) * 2 - 1
     c = torch.empty(n, n)
     reps = 3 if quick else (20 if n <= 1024 else 5)
-    best, med = measure(lambda: torch.mm(a, b, out=c), reps)
-    return result(f"sgemm_n{n}", best, med, 2 * n ** 3 / best / 1e9, "GFLOP/s")
+    best, med, cpu = measure(lambda: torch.mm(a, b, out=c), reps)
+    return result(f"sgemm_n{n}", best, med, 2 * n ** 3 / best / 1e9, "GFLOP/s", cpu)
 
 
 def conv(name, batch, cin, cout, size, quick):
@@ -63,24 +67,28 @@ def conv(name, batch, cin, cout, size, quick):
     nn.init.kaiming_uniform_(w)
     out = []
     with torch.no_grad():
-        best, med = measure(lambda: F.conv2d(x, w, padding=1), reps)
-    out.append(result(f"{name}_forward", best, med, flops / best / 1e9, "GFLOP/s"))
+        best, med, cpu = measure(lambda: F.conv2d(x, w, padding=1), reps)
+    out.append(result(f"{name}_forward", best, med, flops / best / 1e9, "GFLOP/s", cpu))
     g = torch.rand(batch, cout, size, size) * 2 - 1
     for pass_name, want_x in (("backward_data", True), ("backward_weights", False)):
         x.requires_grad_(want_x)
         w.requires_grad_(not want_x)
-        times = []
+        times, cpu = [], []
         for rep in range(reps + 1):
             x.grad = None
             w.grad = None
             y = F.conv2d(x, w, padding=1)
+            c0 = time.process_time()
             t0 = time.perf_counter()
             y.backward(g)
             t = time.perf_counter() - t0
+            c = time.process_time() - c0
             if rep > 0:
                 times.append(t)
+                cpu.append(c)
         times.sort()
-        out.append(result(f"{name}_{pass_name}", times[0], times[len(times) // 2], flops / times[0] / 1e9, "GFLOP/s"))
+        out.append(result(f"{name}_{pass_name}", times[0], times[len(times) // 2], flops / times[0] / 1e9, "GFLOP/s",
+                          min(cpu)))
     return out
 
 
@@ -119,8 +127,8 @@ def vgg_small(quick):
         opt.step()
 
     reps = 3 if quick else 10
-    best, med = measure(step, reps, warmup=2)
-    return result("vgg_small_relu_step", best, med, T * N / best, "images/s")
+    best, med, cpu = measure(step, reps, warmup=2)
+    return result("vgg_small_relu_step", best, med, T * N / best, "images/s", cpu)
 
 
 def main():
@@ -160,17 +168,21 @@ def main():
         "",
         f"Measured {datetime.date.today().isoformat()} on {cpu}, {os.cpu_count()} cores, {threads} threads for both "
         f"(SpikeLab report from {ours['date'] if ours else 'n/a'}). Best of the timed repetitions; "
-        "time ratio = SpikeLab time / PyTorch time (< 1: SpikeLab faster).",
+        "time ratio = SpikeLab time / PyTorch time (< 1: SpikeLab faster). CPU ratio: the same for the least "
+        "process CPU time of one repetition (all threads, spin-waits included), which other programs on the "
+        "machine change less than wall time.",
         "",
-        "| measurement | unit | SpikeLab | PyTorch | time ratio |",
-        "|---|---|---:|---:|---:|",
+        "| measurement | unit | SpikeLab | PyTorch | time ratio | CPU ratio |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     rows = []
     for m in peer:
         s = by_name.get(m["name"])
         ratio = f"{s['seconds'] / m['seconds']:.2f}" if s else "n/a"
+        cpu_ratio = (f"{s['cpuSeconds'] / m['cpuSeconds']:.2f}"
+                     if s and s.get("cpuSeconds") and m.get("cpuSeconds") else "n/a")
         ours_tp = f"{s['throughput']:.1f}" if s and s.get("throughput") is not None else "n/a"
-        rows.append(f"| {m['name']} | {m['unit']} | {ours_tp} | {m['throughput']:.1f} | {ratio} |")
+        rows.append(f"| {m['name']} | {m['unit']} | {ours_tp} | {m['throughput']:.1f} | {ratio} | {cpu_ratio} |")
     text = "\n".join(header + rows) + "\n"
     print(text)
     if args.markdown:

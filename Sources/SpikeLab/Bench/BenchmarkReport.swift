@@ -25,6 +25,9 @@ public struct BenchmarkMeasurement: Codable, Sendable {
     /// For a loader serving training batches: its samples/s over the training samples/s of the
     /// reference step measured in the same run (above 1: loading keeps ahead of training).
     public var overTrainingRate: Double? = nil
+    /// Least process CPU time (all threads, spin-waits included) of one repetition, seconds,
+    /// if measured: it changes less than wall time when other programs load the machine.
+    public var cpuSeconds: Double? = nil
 }
 
 /// A benchmark run: the machine it ran on and its measurements.
@@ -65,14 +68,16 @@ public struct BenchmarkReport: Codable, Sendable {
         let nameWidth = max(4, measurements.map(\.name.count).max() ?? 4)
         let extras = measurements.contains { $0.fractionOfTriad != nil || $0.peakBytes != nil }
         let ratios = measurements.contains { $0.overTrainingRate != nil }
+        let cpuColumn = measurements.contains { $0.cpuSeconds != nil }
         lines.append("name".padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-                     + "   best ms  median ms   throughput" + (extras ? "        triad   peak MiB" : "")
-                     + (ratios ? "   × training" : ""))
+                     + "   best ms  median ms   throughput" + (cpuColumn ? "               cpu ms" : "")
+                     + (extras ? "        triad   peak MiB" : "") + (ratios ? "   × training" : ""))
         for m in measurements {
             let tp = m.throughput.map { String(format: "%10.2f ", $0) + (m.unit ?? "").padding(toLength: 9, withPad: " ", startingAt: 0) }
                 ?? String(repeating: " ", count: 20)
             var line = m.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
                 + String(format: " %9.3f  %9.3f   ", m.seconds * 1e3, m.medianSeconds * 1e3) + tp
+            if cpuColumn { line += m.cpuSeconds.map { String(format: "  %9.3f", $0 * 1e3) } ?? "           " }
             if extras {
                 line += m.fractionOfTriad.map { String(format: "  %6.1f %%", $0 * 100) } ?? "          "
                 line += m.peakBytes.map { String(format: "  %9.1f", Double($0) / 1_048_576) } ?? ""

@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import SpikeNN
 import SpikeTensor
@@ -35,7 +34,7 @@ public struct EngineBenchmark {
         let pa = a.floats.baseAddress!, pb = UnsafePointer(b.floats.baseAddress!), pc = UnsafePointer(c.floats.baseAddress!)
         let s: Float = 3
         log("triad: \(n) floats per array")
-        let (best, median) = measure(repetitions: quick ? 5 : 10) {
+        let (best, median, cpu) = measureWithCPU(repetitions: quick ? 5 : 10) {
             parallelChunks(n, minChunk: 1 << 16) { range in
                 for i in range { pa[i] = pb[i] + s * pc[i] }
             }
@@ -43,12 +42,13 @@ public struct EngineBenchmark {
         let bytes = Double(3 * 4 * n)
         return BenchmarkMeasurement(name: "triad", description: "STREAM triad a = b + s*c, \(n) floats, 12 bytes/element counted",
                                     seconds: best, medianSeconds: median, throughput: bytes / best / 1e9,
-                                    unit: "GB/s", repetitions: quick ? 5 : 10)
+                                    unit: "GB/s", repetitions: quick ? 5 : 10, cpuSeconds: cpu)
     }
 
     // MARK: GEMM
 
-    /// C = A·B for square n×n Float32 matrices through OpenBLAS.
+    /// C = A·B for square n×n Float32 matrices through the engine's GEMM (the path `matmul`
+    /// and `linear` take: oneDNN's `dnnl_sgemm` at these sizes).
     func sgemm(n: Int) -> BenchmarkMeasurement {
         var rng = PhiloxGenerator(seed: 1)
         let a = Tensor.uniform([n, n], low: -1, high: 1, rng: &rng)
@@ -56,15 +56,14 @@ public struct EngineBenchmark {
         let c = Tensor(shape: [n, n])
         log("sgemm: n = \(n)")
         let reps = quick ? 3 : (n <= 1024 ? 20 : 5)
-        let (best, median) = measure(repetitions: reps) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
-                        a.floats.baseAddress, Int32(n), b.floats.baseAddress, Int32(n), 0,
-                        c.floats.baseAddress, Int32(n))
+        let (best, median, cpu) = measureWithCPU(repetitions: reps) {
+            SpikeTensor.sgemm(m: n, n: n, k: n, a: a.floats.baseAddress!, b: b.floats.baseAddress!,
+                              c: c.floats.baseAddress!)
         }
         let flops = 2 * Double(n) * Double(n) * Double(n)
-        return BenchmarkMeasurement(name: "sgemm_n\(n)", description: "cblas_sgemm \(n)x\(n)x\(n)",
+        return BenchmarkMeasurement(name: "sgemm_n\(n)", description: "engine sgemm (oneDNN) \(n)x\(n)x\(n)",
                                     seconds: best, medianSeconds: median, throughput: flops / best / 1e9,
-                                    unit: "GFLOP/s", repetitions: reps)
+                                    unit: "GFLOP/s", repetitions: reps, cpuSeconds: cpu)
     }
 
     // MARK: Convolution
@@ -93,32 +92,34 @@ public struct EngineBenchmark {
         let reps = quick ? 2 : 8
         log("conv2d: \(layer.name)")
         var results: [BenchmarkMeasurement] = []
-        let forward = measure(repetitions: reps) {
+        let forward = measureWithCPU(repetitions: reps) {
             _ = noGrad { conv2d(x, weight: w, padding: (pad, pad)) }
         }
         results.append(BenchmarkMeasurement(
             name: "\(layer.name)_forward", description: "conv2d forward, N=\(layer.batch) \(layer.channels)->\(layer.out) \(layer.size)x\(layer.size) 3x3 pad 1",
             seconds: forward.best, medianSeconds: forward.median, throughput: layer.flops / forward.best / 1e9,
-            unit: "GFLOP/s", repetitions: reps))
+            unit: "GFLOP/s", repetitions: reps, cpuSeconds: forward.cpu))
         let gradOut = Tensor.uniform([layer.batch, layer.out, layer.size, layer.size], low: -1, high: 1, rng: &rng)
         for (pass, wantX) in [("backward_data", true), ("backward_weights", false)] {
             x.requiresGrad = wantX
             w.requiresGrad = !wantX
             // The graph is built outside the timed region; only the backward pass is timed.
-            var times: [Double] = []
+            var times: [Double] = [], cpuTimes: [Double] = []
             for rep in 0..<(reps + 1) {
                 x.grad = nil; w.grad = nil
                 let y = conv2d(x, weight: w, padding: (pad, pad))
+                let cpuStart = processCPUSeconds()
                 let start = DispatchTime.now().uptimeNanoseconds
                 y.backward(gradOut)
                 let t = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-                if rep > 0 { times.append(t) }  // first one is warm-up
+                let cpu = processCPUSeconds() - cpuStart
+                if rep > 0 { times.append(t); cpuTimes.append(cpu) }  // first one is warm-up
             }
             times.sort()
             results.append(BenchmarkMeasurement(
                 name: "\(layer.name)_\(pass)", description: "conv2d \(pass.replacingOccurrences(of: "_", with: "-")) (backward pass only, includes the gradient copy into .grad)",
                 seconds: times[0], medianSeconds: times[times.count / 2], throughput: layer.flops / times[0] / 1e9,
-                unit: "GFLOP/s", repetitions: reps))
+                unit: "GFLOP/s", repetitions: reps, cpuSeconds: cpuTimes.min()))
         }
         x.requiresGrad = false; w.requiresGrad = false
         return results
@@ -137,7 +138,7 @@ public struct EngineBenchmark {
         let optimizer = SGD(parameters: net.namedParameters, lr: 0.01, momentum: 0.9)
         let reps = quick ? 3 : 10
         log("vgg-small training step: input [\(timeSteps)*\(batch), 3, 32, 32], ReLU")
-        let (best, median) = measure(repetitions: reps, warmup: 2) {
+        let (best, median, cpu) = measureWithCPU(repetitions: reps, warmup: 2) {
             optimizer.zeroGrad()
             let logits = net.forward(x).reshaped([timeSteps, batch, 10]).mean(axes: [0])
             let loss = crossEntropy(logits, labels)
@@ -146,8 +147,28 @@ public struct EngineBenchmark {
         }
         return BenchmarkMeasurement(name: "vgg_small_relu_step", description: "vgg-small (ReLU) training step, input [4*32,3,32,32], SGD momentum 0.9",
                                     seconds: best, medianSeconds: median, throughput: Double(timeSteps * batch) / best,
-                                    unit: "images/s", repetitions: reps)
+                                    unit: "images/s", repetitions: reps, cpuSeconds: cpu)
     }
+
+    /// `measure`, also returning the least process CPU time of one repetition.
+    func measureWithCPU(repetitions: Int, warmup: Int = 1,
+                        _ body: () -> Void) -> (best: Double, median: Double, cpu: Double) {
+        var cpuTimes: [Double] = []
+        let (best, median) = measure(repetitions: repetitions, warmup: warmup) {
+            let start = processCPUSeconds()
+            body()
+            cpuTimes.append(processCPUSeconds() - start)
+        }
+        // measure() runs the warm-up calls first; only the timed repetitions count.
+        return (best, median, cpuTimes.dropFirst(warmup).min() ?? 0)
+    }
+}
+
+/// CPU time this process has used so far, all threads together, in seconds.
+func processCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
 
 /// vgg-small as plain functions over named parameter tensors (the reference network of the
