@@ -1,6 +1,33 @@
 // swift-tools-version:6.0
 // SpikeLab: a Swift harness that reproduces spiking-neural-network papers.
+import Foundation
 import PackageDescription
+
+/// The CPU the fused neuron kernels (SpikeNeurons) are compiled for, as `-target-cpu`.
+///
+/// `SPIKELAB_TARGET_CPU` chooses (an LLVM CPU name such as `haswell` or `znver4`; `generic`
+/// for the plain x86-64 baseline). Unset: `haswell` (AVX2 + FMA, the x86-64-v3 level; every
+/// x86-64 CPU since 2013–2017) when the building machine has both, so `SIMD8<Float>` is one
+/// AVX register instead of two SSE halves; the baseline otherwise. The `spikelab` tool itself
+/// is built for the baseline and refuses, with a message, to run on a CPU without AVX2/FMA
+/// when the kernels need them (docs/neurons.md, "CPU target").
+let neuronTargetCPU: String? = {
+    #if arch(x86_64)
+    if let chosen = ProcessInfo.processInfo.environment["SPIKELAB_TARGET_CPU"] {
+        return chosen.isEmpty || chosen == "generic" ? nil : chosen
+    }
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+    let flags = Set(line.split(separator: " ").map(String.init))
+    return flags.contains("avx2") && flags.contains("fma") ? "haswell" : nil
+    #else
+    return nil
+    #endif
+}()
+let neuronKernelSettings: [SwiftSetting] = neuronTargetCPU.map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+/// Tells the tool that the kernels need AVX2 and FMA, so it checks the CPU before running any
+/// of them (another CPU name chosen by hand is the chooser's to match to the machine).
+let toolSettings: [SwiftSetting] = neuronTargetCPU == "haswell" ? [.define("SPIKELAB_NEURONS_NEED_AVX2")] : []
 
 let package = Package(
     name: "SpikeLab",
@@ -43,7 +70,8 @@ let package = Package(
         // Surrogate gradients and every neuron variant as fused kernels.
         .target(
             name: "SpikeNeurons",
-            dependencies: ["SpikeTensor"]),
+            dependencies: ["SpikeTensor"],
+            swiftSettings: neuronKernelSettings),
         // Layers, architectures, losses, optimizers, schedules.
         .target(
             name: "SpikeNN",
@@ -66,7 +94,8 @@ let package = Package(
                 "SpikeTensor",
                 "SpikeData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ],
+            swiftSettings: toolSettings),
         .testTarget(name: "SpikeTensorTests", dependencies: ["SpikeTensor"]),
         .testTarget(name: "SpikeNeuronsTests", dependencies: ["SpikeNeurons"], exclude: ["Fixtures"]),
         .testTarget(name: "SpikeNNTests", dependencies: ["SpikeNN", "SpikeNeurons"]),

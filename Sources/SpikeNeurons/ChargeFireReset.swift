@@ -33,16 +33,26 @@ struct IntegrateRule: ChargeRule {
 
 /// LIF with a fixed τ: H = V + (X − (V − V_rest))/τ, or V − (V − V_rest)/τ + X without
 /// decay_input. Divides by τ (not multiplies by 1/τ) as SpikingJelly does, for equal bits.
+/// The gradients multiply by 1/τ instead (a division costs several multiplies; gradients are
+/// compared to SpikingJelly within 1e-5, not bit for bit as the forward is).
 struct FixedLeakRule: ChargeRule {
     let tau: Float
     let rest: Float
     let decayInput: Bool
+    let inverseTau: Float
+
+    init(tau: Float, rest: Float, decayInput: Bool) {
+        self.tau = tau
+        self.rest = rest
+        self.decayInput = decayInput
+        inverseTau = 1 / tau
+    }
 
     @inline(__always) func charge(_ v: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
         decayInput ? v + (x - (v - rest)) / tau : v - (v - rest) / tau + x
     }
-    @inline(__always) func inputGradient(_ gh: SIMD8<Float>) -> SIMD8<Float> { decayInput ? gh / tau : gh }
-    @inline(__always) func stateGradient(_ gh: SIMD8<Float>) -> SIMD8<Float> { gh - gh / tau }
+    @inline(__always) func inputGradient(_ gh: SIMD8<Float>) -> SIMD8<Float> { decayInput ? gh * inverseTau : gh }
+    @inline(__always) func stateGradient(_ gh: SIMD8<Float>) -> SIMD8<Float> { gh - gh * inverseTau }
 }
 
 /// PLIF: LIF with 1/τ = q = sigmoid(w) learnable; H = V + (X − (V − V_rest))·q, or
@@ -80,14 +90,27 @@ struct FireReset {
 }
 
 /// The fused forward and backward kernels over a [steps, width] row-major layout.
+///
+/// Nothing but the inputs is kept for backward: the forward writes the spikes (and V only when
+/// the caller takes the membrane), and the backward recomputes H[t] tile by tile from x and v0
+/// — the same code on the same values, so bit for bit what the forward had — into an
+/// L2-sized scratch, then runs BPTT over that tile. Per neuron-step that is 4 bytes of x read
+/// again instead of 4 bytes of H written and read back, and no [T, M] tensor saved at all.
 struct ChargeFireResetKernel<Rule: ChargeRule> {
     let rule: Rule
     let fire: FireReset
     let steps: Int
     let width: Int
+    /// V before the first step where no v0 tensor is given (the resting potential).
+    let rest: Float
 
-    /// Neurons per cache tile: a tile's state rows stay in L1 while t advances.
+    /// Neurons per forward tile: the tile's state (16 KiB) stays in L1 while t advances.
     static var tileWidth: Int { 4096 }
+
+    /// Neurons per backward tile: the tile's T rows of recomputed H take at most 256 KiB (a
+    /// quarter of a 1 MiB L2). Longer rows than the forward's tiles: each row of x, g and ∂x the
+    /// tile touches is one sequential run, and longer runs keep the prefetchers busy.
+    var backwardTileWidth: Int { max(64, min(16_384, (65_536 / max(1, steps)) / 8 * 8)) }
 
     /// Groups of eight neurons per parallel chunk: about 32 Ki neuron-steps of work each.
     var minGroupsPerChunk: Int { max(1, (1 << 15) / (8 * max(1, steps))) }
@@ -97,30 +120,41 @@ struct ChargeFireResetKernel<Rule: ChargeRule> {
         (groups.lowerBound * 8)..<min(groups.upperBound * 8, width)
     }
 
-    /// Runs the recurrence; writes S, V and (when backward will run) H for every step.
-    func forward(x: UnsafePointer<Float>, v0: UnsafePointer<Float>, spikes: UnsafeMutablePointer<Float>,
-                 membrane: UnsafeMutablePointer<Float>, charged: UnsafeMutablePointer<Float>?) {
+    /// V before the first step for the lanes at `m` (`rest` when there is no v0).
+    @inline(__always) func initial(_ v0: UnsafePointer<Float>?, _ m: Int, _ n: Int) -> SIMD8<Float> {
+        if let v0 { return Lanes8.load(v0 + m, n) }
+        return SIMD8(repeating: rest)
+    }
+
+    /// Runs the recurrence; writes S for every step, and V when `membrane` is given (otherwise
+    /// V lives only in a tile-local buffer).
+    func forward(x: UnsafePointer<Float>, v0: UnsafePointer<Float>?, spikes: UnsafeMutablePointer<Float>,
+                 membrane: UnsafeMutablePointer<Float>?) {
         let groups = (width + 7) / 8, M = width
         parallelChunks(groups, minChunk: minGroupsPerChunk) { range in
             let span = neurons(range)
-            var tile = span.lowerBound
-            while tile < span.upperBound {
-                let tileEnd = min(tile + Self.tileWidth, span.upperBound)
-                for t in 0..<steps {
-                    let row = t * M
-                    let previous = t == 0 ? v0 : UnsafePointer(membrane + (row - M))
-                    var m = tile
-                    while m < tileEnd {
-                        let n = min(8, tileEnd - m)
-                        let h = rule.charge(Lanes8.load(previous + m, n), Lanes8.load(x + row + m, n))
-                        let fired = fire.fires(h)
-                        Lanes8.store(fire.reset(h, fired), membrane + row + m, n)
-                        Lanes8.store(Lanes8.indicator(fired), spikes + row + m, n)
-                        if let charged { Lanes8.store(h, charged + row + m, n) }
-                        m += 8
+            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: Self.tileWidth / 8) { stateBuffer in
+                let state = stateBuffer.baseAddress!
+                var tile = span.lowerBound
+                while tile < span.upperBound {
+                    let tileEnd = min(tile + Self.tileWidth, span.upperBound)
+                    for t in 0..<steps {
+                        let row = t * M
+                        var m = tile
+                        while m < tileEnd {
+                            let n = min(8, tileEnd - m), lane = (m - tile) / 8
+                            let previous = t == 0 ? initial(v0, m, n) : state[lane]
+                            let h = rule.charge(previous, Lanes8.load(x + row + m, n))
+                            let fired = fire.fires(h)
+                            let v = fire.reset(h, fired)
+                            state[lane] = v
+                            if let membrane { Lanes8.store(v, membrane + row + m, n) }
+                            Lanes8.store(Lanes8.indicator(fired), spikes + row + m, n)
+                            m += 8
+                        }
                     }
+                    tile = tileEnd
                 }
-                tile = tileEnd
             }
         }
     }
@@ -133,44 +167,60 @@ struct ChargeFireResetKernel<Rule: ChargeRule> {
         var leak: Double = 0
     }
 
-    /// BPTT from the output gradients (nil pointers read as zero).
+    /// BPTT from the output gradients (nil pointers read as zero), recomputing H from x and v0.
     ///
     /// Per step and neuron, with G_V = ∂L/∂V[t] (output gradient + carry from H[t+1]):
     ///   ∂L/∂S[t] = g_S[t] + G_V·∂V/∂S   (∂V/∂S = V_reset − H hard, −V_th soft, 0 if detached)
     ///   ∂L/∂H[t] = ∂L/∂S[t]·g′(H − V_th) + G_V·∂V/∂H   (∂V/∂H = 1 − S hard, 1 soft)
     ///   ∂L/∂X[t], carry = ∂L/∂V[t−1]: from the charge rule.
-    /// `x` and `v0` are read only for the leak gradient (V[t−1] is recomputed from H[t−1],
-    /// exactly as forward made it, so it need not be saved).
-    func backward(charged: UnsafePointer<Float>, gradSpikes: UnsafePointer<Float>?,
+    /// V[t−1] (for the leak gradient) comes from H[t−1] by the reset, as forward made it.
+    func backward(x: UnsafePointer<Float>, v0: UnsafePointer<Float>?, gradSpikes: UnsafePointer<Float>?,
                   gradMembrane: UnsafePointer<Float>?, surrogate kind: Surrogate.Kind, alpha: Float,
-                  x: UnsafePointer<Float>?, v0: UnsafePointer<Float>?,
                   gradInput: UnsafeMutablePointer<Float>?, gradInitial: UnsafeMutablePointer<Float>?,
                   wantAlpha: Bool, wantLeak: Bool) -> Reductions {
-        precondition(!wantLeak || (x != nil && v0 != nil), "leak gradient needs x and v0")
         let groups = (width + 7) / 8, M = width
         let chunks = chunkCount(groups, minChunk: minGroupsPerChunk)
         // One partial per chunk, combined in chunk order: deterministic for a thread count.
         var partials = [Reductions](repeating: Reductions(), count: chunks)
         let hard = fire.hardReset != nil, resetValue = fire.hardReset ?? 0
         let threshold = fire.threshold, detach = fire.detachReset
+        let tileWidth = backwardTileWidth, lanes = tileWidth / 8
         partials.withUnsafeMutableBufferPointer { partialBuffer in
             let partial = partialBuffer.baseAddress!
             parallelChunks(chunks, minChunk: 1) { chunkIndices in
                 for c in chunkIndices {
                     let span = neurons(chunkRange(c, of: chunks, count: groups))
                     var alphaSum = SIMD8<Double>(), leakSum = SIMD8<Double>()
-                    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: Self.tileWidth / 8) { carryBuffer in
-                        let carry = carryBuffer.baseAddress!
+                    // [steps] rows of `lanes` recomputed H vectors, then the carry row.
+                    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes * (steps + 1)) { buffer in
+                        let charged = buffer.baseAddress!, carry = charged + steps * lanes
                         var tile = span.lowerBound
                         while tile < span.upperBound {
-                            let tileEnd = min(tile + Self.tileWidth, span.upperBound)
-                            carry.initialize(repeating: SIMD8(), count: Self.tileWidth / 8)
-                            for t in stride(from: steps - 1, through: 0, by: -1) {
-                                let row = t * M
+                            let tileEnd = min(tile + tileWidth, span.upperBound)
+                            // The forward again, keeping H: same operations, same bits.
+                            for t in 0..<steps {
+                                let row = t * M, hRow = charged + t * lanes
                                 var m = tile
                                 while m < tileEnd {
                                     let n = min(8, tileEnd - m), lane = (m - tile) / 8
-                                    let h = Lanes8.load(charged + row + m, n)
+                                    let previous: SIMD8<Float>
+                                    if t == 0 {
+                                        previous = initial(v0, m, n)
+                                    } else {
+                                        let hp = hRow[lane - lanes]
+                                        previous = fire.reset(hp, fire.fires(hp))
+                                    }
+                                    hRow[lane] = rule.charge(previous, Lanes8.load(x + row + m, n))
+                                    m += 8
+                                }
+                            }
+                            carry.initialize(repeating: SIMD8(), count: lanes)
+                            for t in stride(from: steps - 1, through: 0, by: -1) {
+                                let row = t * M, hRow = charged + t * lanes
+                                var m = tile
+                                while m < tileEnd {
+                                    let n = min(8, tileEnd - m), lane = (m - tile) / 8
+                                    let h = hRow[lane]
                                     let fired = h .>= threshold
                                     let u = h - threshold
                                     var gV = carry[lane]
@@ -181,17 +231,17 @@ struct ChargeFireResetKernel<Rule: ChargeRule> {
                                     let gh = gS * Lanes8.surrogateDerivative(kind, alpha, u) + direct
                                     if let gradInput { Lanes8.store(rule.inputGradient(gh), gradInput + row + m, n) }
                                     carry[lane] = rule.stateGradient(gh)
-                                    // Padded lanes (n < 8) hold zeros throughout, so they add 0 below.
+                                    // Padded lanes (n < 8) have zero gradients throughout, so they add 0 below.
                                     if wantAlpha {
                                         alphaSum += SIMD8<Double>(gS * Lanes8.surrogateAlphaDerivative(kind, alpha, u))
                                     }
-                                    if wantLeak, let x, let v0 {
+                                    if wantLeak {
                                         let vPrevious: SIMD8<Float>
                                         if t > 0 {
-                                            let hp = Lanes8.load(charged + (row - M) + m, n)
+                                            let hp = hRow[lane - lanes]
                                             vPrevious = fire.reset(hp, fire.fires(hp))
                                         } else {
-                                            vPrevious = Lanes8.load(v0 + m, n)
+                                            vPrevious = initial(v0, m, n)
                                         }
                                         leakSum += SIMD8<Double>(gh * rule.leakDerivative(vPrevious, Lanes8.load(x + row + m, n)))
                                     }
@@ -221,17 +271,19 @@ struct ChargeFireResetKernel<Rule: ChargeRule> {
 
 /// Runs a charge–fire–reset neuron on `x` viewed as [steps, width] and records its backward.
 ///
+/// `keepMembrane`: whether V is written out (the second result; nil otherwise). A network
+/// layer takes only the spikes, so its forward writes 8 bytes per neuron-step instead of 12.
+///
 /// Inputs recorded, in order: x, v0 (if given), leak weight w (PLIF), alpha (if given).
-/// Saved for backward: H[t] as Float — the surrogate needs H − V_th, a hard reset's gradient
-/// needs V_reset − H, and S[t] = Θ(H − V_th) is recomputed from it bit for bit, so spikes are
-/// not saved at all (4 bytes per neuron-step in total). PLIF additionally keeps x and v0
-/// (inputs the graph holds anyway) for ∂H/∂q; V[t−1] is recomputed from H[t−1].
-/// Nothing is saved when no input requires a gradient.
+/// Saved for backward: nothing beyond x and v0, which the graph holds anyway. The backward
+/// recomputes H[t] from them (bit for bit; S[t] = Θ(H − V_th) and V[t] follow from H), so a
+/// layer costs no [T, M] tensor of saved values and the backward reads x instead of H.
+/// Nothing is recorded when no input requires a gradient.
 func runChargeFireReset<Rule: ChargeRule>(
     _ name: String, x: Tensor, steps: Int, stateShape: [Int], v0: Tensor?, rule: Rule,
     fire: FireReset, surrogate: Surrogate, alpha: Tensor?, leakWeight: Tensor? = nil,
-    leak: Float = 0, recorder: FiringRateRecorder?
-) -> (spikes: Tensor, membrane: Tensor) {
+    leak: Float = 0, keepMembrane: Bool = true, recorder: FiringRateRecorder?
+) -> (spikes: Tensor, membrane: Tensor?) {
     precondition(x.dtype == .float32, "\(name): input must be float32, got \(x.dtype)")
     let width = Tensor.elementCount(stateShape)
     precondition(steps * width == x.count, "\(name): input of shape \(x.shape) is not \(steps) steps of \(stateShape)")
@@ -250,33 +302,25 @@ func runChargeFireReset<Rule: ChargeRule>(
     let alphaIndex = alpha.map { _ in inputs.count }
     if let alpha { inputs.append(alpha) }
 
-    let initial = v0 ?? Tensor.full(stateShape, fire.hardReset ?? 0)
     let alphaValue = alpha?.floats[0] ?? surrogate.alpha
-    let kernel = ChargeFireResetKernel(rule: rule, fire: fire, steps: steps, width: width)
-    let recording = Tensor.shouldRecord(inputs)
+    let kernel = ChargeFireResetKernel(rule: rule, fire: fire, steps: steps, width: width, rest: fire.hardReset ?? 0)
     let spikes = Tensor(shape: x.shape, uninitialized: true)
-    let membrane = Tensor(shape: x.shape, uninitialized: true)
-    let charged = recording ? Tensor(shape: x.shape, uninitialized: true) : nil
-    kernel.forward(x: x.floats.baseAddress!, v0: initial.floats.baseAddress!,
-                   spikes: spikes.floats.baseAddress!, membrane: membrane.floats.baseAddress!,
-                   charged: charged?.floats.baseAddress)
+    let membrane = keepMembrane ? Tensor(shape: x.shape, uninitialized: true) : nil
+    kernel.forward(x: x.floats.baseAddress!, v0: v0.map { UnsafePointer($0.floats.baseAddress!) },
+                   spikes: spikes.floats.baseAddress!, membrane: membrane?.floats.baseAddress)
     recorder?.record(spikes: spikes)
-    guard let charged else { return (spikes, membrane) }
+    guard Tensor.shouldRecord(inputs) else { return (spikes, membrane) }
 
-    let wantLeak = leakWeight?.requiresGrad ?? false
-    // x and v0 are kept only when the leak gradient needs them.
-    let leakInputs = wantLeak ? (x, initial) : nil
-    let outputs = Tensor.record(name, outputs: [spikes, membrane], inputs: inputs) { grads in
+    let outputs = Tensor.record(name, outputs: membrane.map { [spikes, $0] } ?? [spikes], inputs: inputs) { grads in
         let gradInput = x.requiresGrad ? Tensor(shape: x.shape, uninitialized: true) : nil
         let gradInitial = (v0?.requiresGrad ?? false) ? Tensor(shape: stateShape, uninitialized: true) : nil
         let wantAlpha = alpha?.requiresGrad ?? false
+        let wantLeak = leakWeight?.requiresGrad ?? false
         let sums = kernel.backward(
-            charged: charged.floats.baseAddress!,
+            x: x.floats.baseAddress!, v0: v0.map { UnsafePointer($0.floats.baseAddress!) },
             gradSpikes: grads[0].map { UnsafePointer($0.floats.baseAddress!) },
-            gradMembrane: grads[1].map { UnsafePointer($0.floats.baseAddress!) },
+            gradMembrane: grads.count > 1 ? grads[1].map { UnsafePointer($0.floats.baseAddress!) } : nil,
             surrogate: surrogate.kind, alpha: alphaValue,
-            x: leakInputs.map { UnsafePointer($0.0.floats.baseAddress!) },
-            v0: leakInputs.map { UnsafePointer($0.1.floats.baseAddress!) },
             gradInput: gradInput?.floats.baseAddress, gradInitial: gradInitial?.floats.baseAddress,
             wantAlpha: wantAlpha, wantLeak: wantLeak)
         var result = [Tensor?](repeating: nil, count: inputs.count)
@@ -291,5 +335,5 @@ func runChargeFireReset<Rule: ChargeRule>(
         }
         return result
     }
-    return (outputs[0], outputs[1])
+    return (outputs[0], membrane == nil ? nil : outputs[1])
 }

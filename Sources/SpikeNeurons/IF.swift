@@ -31,9 +31,20 @@ public struct IFConfiguration: Sendable, Hashable {
 public func ifMultiStep(_ x: Tensor, _ config: IFConfiguration = IFConfiguration(), v0: Tensor? = nil,
                         alpha: Tensor? = nil, recorder: FiringRateRecorder? = nil) -> (spikes: Tensor, membrane: Tensor) {
     precondition(x.rank >= 1, "ifMultiStep: input needs a leading time axis, got shape \(x.shape)")
-    return runChargeFireReset("ifMultiStep", x: x, steps: x.shape[0], stateShape: Array(x.shape.dropFirst()),
+    let (spikes, membrane) = runChargeFireReset(
+        "ifMultiStep", x: x, steps: x.shape[0], stateShape: Array(x.shape.dropFirst()), v0: v0, rule: IntegrateRule(),
+        fire: config.fireReset, surrogate: config.surrogate, alpha: alpha, recorder: recorder)
+    return (spikes, membrane!)
+}
+
+/// The spikes of `ifMultiStep` alone (bit for bit, same gradients); the membrane is never
+/// written out, as a network layer needs.
+public func ifSpikes(_ x: Tensor, _ config: IFConfiguration = IFConfiguration(), v0: Tensor? = nil,
+                     alpha: Tensor? = nil, recorder: FiringRateRecorder? = nil) -> Tensor {
+    precondition(x.rank >= 1, "ifSpikes: input needs a leading time axis, got shape \(x.shape)")
+    return runChargeFireReset("ifSpikes", x: x, steps: x.shape[0], stateShape: Array(x.shape.dropFirst()),
                               v0: v0, rule: IntegrateRule(), fire: config.fireReset, surrogate: config.surrogate,
-                              alpha: alpha, recorder: recorder)
+                              alpha: alpha, keepMembrane: false, recorder: recorder).spikes
 }
 
 /// One IF step on `x` (one time step, any shape): returns the spikes and advances `state`.
@@ -44,6 +55,6 @@ public func ifStep(_ x: Tensor, state: inout MembraneState, _ config: IFConfigur
     let (spikes, membrane) = runChargeFireReset(
         "ifStep", x: x, steps: 1, stateShape: x.shape, v0: state.v, rule: IntegrateRule(),
         fire: config.fireReset, surrogate: config.surrogate, alpha: alpha, recorder: recorder)
-    state.v = membrane
+    state.v = membrane!
     return spikes
 }

@@ -48,9 +48,21 @@ public struct LIFConfiguration: Sendable, Hashable {
 public func lifMultiStep(_ x: Tensor, _ config: LIFConfiguration = LIFConfiguration(), v0: Tensor? = nil,
                          alpha: Tensor? = nil, recorder: FiringRateRecorder? = nil) -> (spikes: Tensor, membrane: Tensor) {
     precondition(x.rank >= 1, "lifMultiStep: input needs a leading time axis, got shape \(x.shape)")
-    return runChargeFireReset("lifMultiStep", x: x, steps: x.shape[0], stateShape: Array(x.shape.dropFirst()),
+    let (spikes, membrane) = runChargeFireReset(
+        "lifMultiStep", x: x, steps: x.shape[0], stateShape: Array(x.shape.dropFirst()), v0: v0, rule: config.rule,
+        fire: config.fireReset, surrogate: config.surrogate, alpha: alpha, recorder: recorder)
+    return (spikes, membrane!)
+}
+
+/// The spikes of `lifMultiStep` alone, equal to its `spikes` bit for bit with the same
+/// gradients; the membrane is never written out (what a network layer needs: 8 bytes per
+/// neuron-step moved by the forward instead of 12).
+public func lifSpikes(_ x: Tensor, _ config: LIFConfiguration = LIFConfiguration(), v0: Tensor? = nil,
+                      alpha: Tensor? = nil, recorder: FiringRateRecorder? = nil) -> Tensor {
+    precondition(x.rank >= 1, "lifSpikes: input needs a leading time axis, got shape \(x.shape)")
+    return runChargeFireReset("lifSpikes", x: x, steps: x.shape[0], stateShape: Array(x.shape.dropFirst()),
                               v0: v0, rule: config.rule, fire: config.fireReset, surrogate: config.surrogate,
-                              alpha: alpha, recorder: recorder)
+                              alpha: alpha, keepMembrane: false, recorder: recorder).spikes
 }
 
 /// One LIF step on `x` (one time step, any shape): returns the spikes and advances `state`.
@@ -61,6 +73,6 @@ public func lifStep(_ x: Tensor, state: inout MembraneState, _ config: LIFConfig
     let (spikes, membrane) = runChargeFireReset(
         "lifStep", x: x, steps: 1, stateShape: x.shape, v0: state.v, rule: config.rule,
         fire: config.fireReset, surrogate: config.surrogate, alpha: alpha, recorder: recorder)
-    state.v = membrane
+    state.v = membrane!
     return spikes
 }

@@ -26,31 +26,54 @@ enum Lanes8 {
         SIMD8<Float>(repeating: 0).replacing(with: 1, where: mask)
     }
 
-    /// `Surrogate.derivative` for eight lanes: sigmoid in vector registers (within 1e-6
-    /// relative of exact, tested), the others lane by lane with the kind hoisted.
+    /// `Surrogate.derivative` for eight lanes, in vector registers. atan, rectangle and triangle
+    /// do `Surrogate`'s operations in its order lane-wise, so they give its bits (tested);
+    /// sigmoid uses the vector exp below (within 1e-6 relative of exact, tested).
     @inline(__always)
     static func surrogateDerivative(_ kind: Surrogate.Kind, _ alpha: Float, _ x: SIMD8<Float>) -> SIMD8<Float> {
-        var r = SIMD8<Float>()
         switch kind {
         case .sigmoid: return alpha * logisticSlope(alpha * x)
-        case .atan: for i in 0..<8 { r[i] = Surrogate.derivative(.atan, alpha, x[i]) }
-        case .rectangle: for i in 0..<8 { r[i] = Surrogate.derivative(.rectangle, alpha, x[i]) }
-        case .triangle: for i in 0..<8 { r[i] = Surrogate.derivative(.triangle, alpha, x[i]) }
+        case .atan:
+            let u = Float.pi / 2 * alpha * x
+            return SIMD8(repeating: alpha / 2) / (1 + u * u)
+        case .rectangle:
+            return SIMD8<Float>().replacing(with: 1 / alpha, where: magnitude(x) .< alpha / 2)
+        case .triangle:
+            return pointwiseMax(SIMD8<Float>(), (1 - magnitude(x) / alpha) / alpha)
         }
-        return r
     }
 
-    /// `Surrogate.alphaDerivative` for eight lanes (sigmoid vectorised as above).
+    /// `Surrogate.alphaDerivative` for eight lanes (vectorised as above; the same bits except sigmoid).
     @inline(__always)
     static func surrogateAlphaDerivative(_ kind: Surrogate.Kind, _ alpha: Float, _ x: SIMD8<Float>) -> SIMD8<Float> {
-        var r = SIMD8<Float>()
         switch kind {
         case .sigmoid: return x * logisticSlope(alpha * x)
-        case .atan: for i in 0..<8 { r[i] = Surrogate.alphaDerivative(.atan, alpha, x[i]) }
-        case .rectangle: for i in 0..<8 { r[i] = Surrogate.alphaDerivative(.rectangle, alpha, x[i]) }
-        case .triangle: for i in 0..<8 { r[i] = Surrogate.alphaDerivative(.triangle, alpha, x[i]) }
+        case .atan:
+            let u = Float.pi / 2 * alpha * x
+            return (x / 2) / (1 + u * u)
+        // Negation as `· −1`: SIMD's prefix minus is 0 − x, which turns +0 into +0, not −0.
+        case .rectangle:
+            return SIMD8<Float>().replacing(with: (x * -1) / (alpha * alpha), where: magnitude(x) .< alpha / 2)
+        case .triangle:
+            let below = ((1 + x / alpha) * -1) * x / (alpha * alpha), above = ((1 - x / alpha) * -1) * x / (alpha * alpha)
+            return SIMD8<Float>().replacing(with: above.replacing(with: below, where: x .< 0),
+                                            where: magnitude(x) .< alpha)
         }
-        return r
+    }
+
+    /// |x| lane-wise (the sign bit cleared, as `Swift.abs` does for a Float).
+    @inline(__always)
+    static func magnitude(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: SIMD8<Float>.self)
+    }
+
+    /// σ(z) = 1/(1 + e) for z ≥ 0 and e/(1 + e) below, e = exp(−|z|) ≤ 1, so nothing overflows.
+    @inline(__always)
+    static func logistic(_ z: SIMD8<Float>) -> SIMD8<Float> {
+        let negative = z .< 0
+        let e = expNonPositive((-z).replacing(with: z, where: negative))
+        let r = 1 / (1 + e)  // one division for both branches
+        return r.replacing(with: e * r, where: negative)
     }
 
     /// σ(z)(1 − σ(z)) = e/(1 + e)² with e = exp(−|z|) ≤ 1, so nothing overflows.

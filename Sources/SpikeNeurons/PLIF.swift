@@ -56,9 +56,22 @@ public func plifMultiStep(_ x: Tensor, w: Tensor, _ config: PLIFConfiguration = 
                           alpha: Tensor? = nil, recorder: FiringRateRecorder? = nil) -> (spikes: Tensor, membrane: Tensor) {
     precondition(x.rank >= 1, "plifMultiStep: input needs a leading time axis, got shape \(x.shape)")
     let rule = config.rule(w)
-    return runChargeFireReset("plifMultiStep", x: x, steps: x.shape[0], stateShape: Array(x.shape.dropFirst()),
-                              v0: v0, rule: rule, fire: config.fireReset, surrogate: config.surrogate,
-                              alpha: alpha, leakWeight: w, leak: rule.q, recorder: recorder)
+    let (spikes, membrane) = runChargeFireReset(
+        "plifMultiStep", x: x, steps: x.shape[0], stateShape: Array(x.shape.dropFirst()), v0: v0, rule: rule,
+        fire: config.fireReset, surrogate: config.surrogate, alpha: alpha, leakWeight: w, leak: rule.q,
+        recorder: recorder)
+    return (spikes, membrane!)
+}
+
+/// The spikes of `plifMultiStep` alone (bit for bit, same gradients); the membrane is never
+/// written out, as a network layer needs.
+public func plifSpikes(_ x: Tensor, w: Tensor, _ config: PLIFConfiguration = PLIFConfiguration(), v0: Tensor? = nil,
+                       alpha: Tensor? = nil, recorder: FiringRateRecorder? = nil) -> Tensor {
+    precondition(x.rank >= 1, "plifSpikes: input needs a leading time axis, got shape \(x.shape)")
+    let rule = config.rule(w)
+    return runChargeFireReset("plifSpikes", x: x, steps: x.shape[0], stateShape: Array(x.shape.dropFirst()),
+                              v0: v0, rule: rule, fire: config.fireReset, surrogate: config.surrogate, alpha: alpha,
+                              leakWeight: w, leak: rule.q, keepMembrane: false, recorder: recorder).spikes
 }
 
 /// One PLIF step on `x` (one time step, any shape): returns the spikes and advances `state`.
@@ -71,6 +84,6 @@ public func plifStep(_ x: Tensor, w: Tensor, state: inout MembraneState, _ confi
         "plifStep", x: x, steps: 1, stateShape: x.shape, v0: state.v, rule: rule,
         fire: config.fireReset, surrogate: config.surrogate, alpha: alpha, leakWeight: w, leak: rule.q,
         recorder: recorder)
-    state.v = membrane
+    state.v = membrane!
     return spikes
 }

@@ -79,9 +79,32 @@ private let psuMatrixCache = PSUMatrixCache()
 /// `alpha` (one element) is the surrogate's α: pass it with `requiresGrad` for the per-layer
 /// learnable α of the paper (`makePSUAlpha()`). Returns the spikes and the membrane V (the
 /// potential compared with the threshold), both shaped like X.
+///
+/// Runs as one fused pass of recurrences (`PSUKernel`), not T×T products; `psuByTimeMixing` is
+/// the product form it is tested against.
 public func psu(_ x: Tensor, alpha: Tensor, threshold: Float = 1, tau: Float = 2,
                 surrogate: Surrogate.Kind = .atan,
                 recorder: FiringRateRecorder? = nil) -> (spikes: Tensor, membrane: Tensor) {
+    checkPSUInputs("psu", x, alpha: alpha)
+    let (spikes, membrane) = runPSU(x, alpha: alpha, threshold: threshold, tau: tau, surrogate: surrogate,
+                                    keepMembrane: true, recorder: recorder)
+    return (spikes, membrane!)
+}
+
+/// The spikes of `psu` alone (bit for bit, same gradients); V is never written out, as a
+/// network layer needs.
+public func psuSpikes(_ x: Tensor, alpha: Tensor, threshold: Float = 1, tau: Float = 2,
+                      surrogate: Surrogate.Kind = .atan, recorder: FiringRateRecorder? = nil) -> Tensor {
+    checkPSUInputs("psuSpikes", x, alpha: alpha)
+    return runPSU(x, alpha: alpha, threshold: threshold, tau: tau, surrogate: surrogate, keepMembrane: false,
+                  recorder: recorder).spikes
+}
+
+/// PSU as the paper writes it, with 3–4 `cblas_sgemm` calls over [T, M] and element-wise passes;
+/// the reference the fused `psu` is tested against (same values up to the order of additions).
+func psuByTimeMixing(_ x: Tensor, alpha: Tensor, threshold: Float = 1, tau: Float = 2,
+                     surrogate: Surrogate.Kind = .atan,
+                     recorder: FiringRateRecorder? = nil) -> (spikes: Tensor, membrane: Tensor) {
     let (t, m) = TimeMixing.extent(of: x.shape, "psu")
     checkPSUInputs("psu", x, alpha: alpha)
     let mats = PSUMatrices.cached(timeSteps: t, tau: tau)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SpikeLab
 import SpikeTensor
 
 @main
@@ -13,6 +14,11 @@ struct SpikeLabCommand: ParsableCommand {
 
     /// ArgumentParser exits 64 on a usage error; SpikeLab's exit code for bad arguments is 2.
     static func main() {
+        // Before any kernel runs: an AVX2 kernel on a CPU without it would die of SIGILL.
+        if let problem = CPUFeatureCheck.problemOnThisMachine(required: NeuronKernelCPU.required) {
+            FileHandle.standardError.write(Data((problem + "\n").utf8))
+            Foundation.exit(1)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -62,6 +62,26 @@ struct NeuronLayerTests {
                 == SpikeNeurons.psu(timeMajor, alpha: makePSUAlpha(), threshold: 1, tau: 2).spikes.array)
     }
 
+    @Test("the layer's spikes-only forward equals multiStep's spikes, with the same gradients",
+          arguments: [NeuronSpec.Variant.if, .lif, .plif, .psu])
+    func spikesOnlyMatchesMultiStep(variant: NeuronSpec.Variant) {
+        var rng = PhiloxGenerator(seed: 24)
+        let layer = NeuronLayer(spec: NeuronSpec(variant, timeSteps: steps, vReset: nil), rng: &rng)
+        let x = Tensor.normal([steps, batch * 12], mean: 0.6, std: 1.2, rng: &rng)
+        x.requiresGrad = true
+        let g = Tensor.normal(x.shape, rng: &rng)
+        let full = layer.multiStep(x).spikes
+        full.backward(g)
+        let fullGrad = x.grad!.array, fullParameterGrads = layer.namedParameters().map { $0.tensor.grad!.array }
+        x.grad = nil
+        for (_, p) in layer.namedParameters() { p.grad = nil }
+        let spikes = layer.spikes(x)
+        #expect(spikes.array.map(\.bitPattern) == full.array.map(\.bitPattern))
+        spikes.backward(g)
+        #expect(x.grad!.array.map(\.bitPattern) == fullGrad.map(\.bitPattern))
+        #expect(layer.namedParameters().map { $0.tensor.grad!.array } == fullParameterGrads)
+    }
+
     @Test("the relu variant equals x.relu() and runs without a time axis")
     func reluVariant() {
         var rng = PhiloxGenerator(seed: 24)

@@ -41,6 +41,25 @@ private func stepNeuron(_ r: ReferenceNeuron, _ x: Tensor, state: inout Membrane
     }
 }
 
+/// The same neuron through the spikes-only API (`ifSpikes`, `lifSpikes`, `plifSpikes`).
+private func spikesOnly(_ r: ReferenceNeuron, _ x: Tensor, v0: Tensor?, w: Tensor?, alpha: Tensor?) -> Tensor {
+    let surrogate = Surrogate(r.surrogate, alpha: Float(r.alpha))
+    let vReset = r.vReset.map { Float($0) }
+    switch r.kind {
+    case .integrate:
+        let c = IFConfiguration(vThreshold: Float(r.threshold), vReset: vReset, detachReset: r.detachReset, surrogate: surrogate)
+        return ifSpikes(x, c, v0: v0, alpha: alpha)
+    case .fixedLeak:
+        let c = LIFConfiguration(tau: Float(r.tau), vThreshold: Float(r.threshold), vReset: vReset, decayInput: r.decayInput,
+                                 detachReset: r.detachReset, surrogate: surrogate)
+        return lifSpikes(x, c, v0: v0, alpha: alpha)
+    case .learnedLeak:
+        let c = PLIFConfiguration(vThreshold: Float(r.threshold), vReset: vReset, decayInput: r.decayInput,
+                                  detachReset: r.detachReset, surrogate: surrogate)
+        return plifSpikes(x, w: w ?? Tensor([Float(r.w)], shape: [1]), c, v0: v0, alpha: alpha)
+    }
+}
+
 private func bits(_ t: Tensor) -> [UInt32] { t.array.map(\.bitPattern) }
 
 @Suite("IF / LIF / PLIF forward on hand-computed sequences")
@@ -140,6 +159,7 @@ struct LIFForwardHandTests {
             }
             #expect(s.array == expectS)
             #expect(v.array.map(\.bitPattern) == expectV.map(\.bitPattern))
+            #expect(lifSpikes(x, c).array == expectS)
         }
     }
 
@@ -221,6 +241,62 @@ struct LIFBackwardReferenceTests {
         s.backward(Tensor(gS, shape: [4, 9]))
         #expect(v0.grad == nil)
         #expect(zip(x.grad!.array, expected.gradX).allSatisfy { abs(Double($0) - $1) < 1e-5 })
+    }
+}
+
+@Suite("IF / LIF / PLIF spikes-only forms and the recomputing backward")
+struct LIFSpikesOnlyTests {
+    @Test("spikes bit for bit and the gradients of x, v0, w and α bit for bit against the multi-step form",
+          arguments: LIFBackwardReferenceTests.combinations)
+    func spikesOnlyEqualsMultiStep(_ r: ReferenceNeuron) {
+        // 4099 neurons: parallel chunks and a ragged last lane group.
+        let steps = 6, width = 4099
+        let xs = lifTestNormals(steps * width, mean: r.kind == .integrate || !r.decayInput ? 0.45 : 1.1, std: 0.8, seed: 31)
+        let v0s = lifTestNormals(width, mean: 0, std: 0.3, seed: 32), gS = lifTestNormals(steps * width, seed: 33)
+        func run(_ spikesOnlyForm: Bool) -> (spikes: [UInt32], grads: [[UInt32]]) {
+            let x = Tensor(xs, shape: [steps, width], requiresGrad: true)
+            let v0 = Tensor(v0s, shape: [width], requiresGrad: true)
+            let w = Tensor([Float(r.w)], shape: [1], requiresGrad: true)
+            let alpha = Tensor([Float(r.alpha)], shape: [1], requiresGrad: true)
+            let s = spikesOnlyForm ? spikesOnly(r, x, v0: v0, w: w, alpha: alpha)
+                                   : runNeuron(r, x, v0: v0, w: w, alpha: alpha).spikes
+            s.backward(Tensor(gS, shape: [steps, width]))
+            let grads = [x.grad!, v0.grad!, alpha.grad!] + (r.kind == .learnedLeak ? [w.grad!] : [])
+            return (bits(s), grads.map(bits))
+        }
+        let full = run(false), only = run(true)
+        #expect(only.spikes == full.spikes, "\(r)")
+        #expect(only.grads == full.grads, "\(r)")
+    }
+
+    @Test("a long sequence over several backward tiles matches the Double reference (T = 40, 4003 neurons)")
+    func longSequenceAcrossTiles() {
+        // Backward tiles at T = 40 hold 1632 neurons: 4003 neurons make full and ragged tiles
+        // (with one or two parallel chunks), and each tile recomputes 40 steps of H before
+        // running BPTT over them.
+        let steps = 40, width = 4003
+        for r in [ReferenceNeuron(kind: .fixedLeak, tau: 2, threshold: 1, vReset: 0),
+                  ReferenceNeuron(kind: .learnedLeak, w: 0.2, threshold: 0.8, vReset: nil, surrogate: .atan, alpha: 2)] {
+            let xs = lifTestNormals(steps * width, mean: 0.9, std: 0.8, seed: 34)
+            let v0s = lifTestNormals(width, mean: 0, std: 0.3, seed: 35), gS = lifTestNormals(steps * width, seed: 36)
+            let expected = r.run(x: xs, v0: v0s, gradSpikes: gS, gradMembrane: [Float](repeating: 0, count: steps * width),
+                                 steps: steps)
+            let x = Tensor(xs, shape: [steps, width], requiresGrad: true)
+            let v0 = Tensor(v0s, shape: [width], requiresGrad: true)
+            let w = Tensor([Float(r.w)], shape: [1], requiresGrad: true)
+            let s = spikesOnly(r, x, v0: v0, w: w, alpha: nil)
+            #expect(s.array == expected.spikes, "\(r)")
+            s.backward(Tensor(gS, shape: [steps, width]))
+            func close(_ a: [Float], _ b: [Double]) -> Bool {
+                zip(a, b).allSatisfy { abs(Double($0) - $1) <= 1e-4 * max(1, abs($1)) }
+            }
+            #expect(close(x.grad!.array, expected.gradX), "x gradient \(r)")
+            #expect(close(v0.grad!.array, expected.gradV0), "v0 gradient \(r)")
+            if r.kind == .learnedLeak {
+                #expect(abs(Double(w.grad!.item) - expected.gradW) <= 1e-3 * max(1, abs(expected.gradW)),
+                        "w gradient \(w.grad!.item) vs \(expected.gradW)")
+            }
+        }
     }
 }
 

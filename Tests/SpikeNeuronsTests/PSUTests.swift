@@ -201,6 +201,74 @@ struct PSUTests {
         #expect(alpha.item == 2 && alpha.requiresGrad && alpha.shape == [1])
     }
 
+    @Test("the fused PSU equals the time-mixing (GEMM) form: V, spikes and the gradients of x and α",
+          arguments: [1, 4, 16, 64])
+    func fusedEqualsTimeMixing(steps t: Int) {
+        // 3001 neurons: ragged lane groups, and at T = 16 and 64 several backward tiles (2048, 512).
+        let m = 3001, threshold: Float = 0.6
+        let xs = tensor([t, m], seed: 51, scale: 1.5).array
+        let gS = tensor([t, m], seed: 52), gV = tensor([t, m], seed: 53)
+        func run(_ fused: Bool) -> (s: [Float], v: [Float], dx: [Float], dAlpha: Float) {
+            let x = Tensor(xs, shape: [t, m], requiresGrad: true)
+            let alpha = makePSUAlpha(1.7)
+            let out = fused ? psu(x, alpha: alpha, threshold: threshold, tau: 2)
+                            : psuByTimeMixing(x, alpha: alpha, threshold: threshold, tau: 2)
+            let both = Tensor.record("pair", output: Tensor.zeros([1]), inputs: [out.spikes, out.membrane]) { _ in [gS, gV] }
+            both.backward(Tensor.ones([1]))
+            return (out.spikes.array, out.membrane.array, x.grad!.array, alpha.grad!.item)
+        }
+        let fused = run(true), product = run(false)
+        var flips = 0
+        for i in 0..<(t * m) {
+            #expect(abs(fused.v[i] - product.v[i]) <= 1e-5 * max(1, abs(product.v[i])), "V at \(i)")
+            // Only a membrane within rounding of the threshold may fire differently.
+            if fused.s[i] != product.s[i] {
+                flips += 1
+                #expect(abs(product.v[i] - threshold) < 1e-5, "spike at \(i)")
+            }
+        }
+        #expect(flips <= 2)
+        let worst = zip(fused.dx, product.dx).reduce(Float(0)) { max($0, abs($1.0 - $1.1) / max(1, abs($1.1))) }
+        #expect(worst < 1e-4, "dX differs by \(worst)")
+        #expect(abs(fused.dAlpha - product.dAlpha) <= 1e-4 * max(1, abs(product.dAlpha)), "dα \(fused.dAlpha) vs \(product.dAlpha)")
+        #expect(fused.s.contains(1) && fused.s.contains(0))
+    }
+
+    @Test("psuSpikes equals psu's spikes and gradients bit for bit, without writing V")
+    func spikesOnlyEqualsFull() {
+        let t = 8, m = 1003
+        let xs = tensor([t, m], seed: 54, scale: 1.5).array, g = tensor([t, m], seed: 55)
+        func run(_ spikesOnly: Bool) -> ([UInt32], [UInt32], Float) {
+            let x = Tensor(xs, shape: [t, m], requiresGrad: true)
+            let alpha = makePSUAlpha()
+            let s = spikesOnly ? psuSpikes(x, alpha: alpha, threshold: 0.7) : psu(x, alpha: alpha, threshold: 0.7).spikes
+            s.backward(g)
+            return (s.array.map(\.bitPattern), x.grad!.array.map(\.bitPattern), alpha.grad!.item)
+        }
+        let full = run(false), only = run(true)
+        #expect(only.0 == full.0 && only.1 == full.1 && only.2 == full.2)
+    }
+
+    @Test("the vector atan, rectangle and triangle surrogates equal Surrogate's scalar ones bit for bit",
+          arguments: [Surrogate.Kind.atan, .rectangle, .triangle])
+    func vectorSurrogates(kind: Surrogate.Kind) {
+        let values: [Float] = [-40, -3, -1, -0.6, -0.5, -0.37, -1e-3, -0.0, 0, 2e-4, 0.25, 0.5, 0.9999, 1, 1.65, 7, 1e4]
+        for alpha: Float in [0.5, 1, 2, 3.3] {
+            for start in stride(from: 0, to: values.count, by: 8) {
+                var lanes = SIMD8<Float>()
+                let n = min(8, values.count - start)
+                for i in 0..<n { lanes[i] = values[start + i] }
+                let d = Lanes8.surrogateDerivative(kind, alpha, lanes), a = Lanes8.surrogateAlphaDerivative(kind, alpha, lanes)
+                for i in 0..<n {
+                    #expect(d[i].bitPattern == Surrogate.derivative(kind, alpha, lanes[i]).bitPattern,
+                            "\(kind) α=\(alpha) x=\(lanes[i])")
+                    #expect(a[i].bitPattern == Surrogate.alphaDerivative(kind, alpha, lanes[i]).bitPattern,
+                            "\(kind) α=\(alpha) x=\(lanes[i])")
+                }
+            }
+        }
+    }
+
     @Test("a firing-rate recorder counts PSU spikes")
     func recordsFiringRate() {
         let recorder = FiringRateRecorder()

@@ -146,6 +146,7 @@ def main():
     ap.add_argument("--variants", default="lif,psn",
                     help="comma-separated SpikingJelly neurons to time: lif, psn (default), if, plif, masked_psn, sliding_psn")
     ap.add_argument("--vgg-variants", default=None, help="neurons of the vgg-small step (default: lif in --quick, else all --variants)")
+    ap.add_argument("--no-vgg", action="store_true", help="skip the vgg-small training steps (as spikelab's --no-vgg)")
     ap.add_argument("--time-steps", help="comma-separated T to time (default: as spikelab bench neurons)")
     ap.add_argument("--markdown", help="write the side-by-side table here")
     ap.add_argument("--json", dest="json_out", help="write SpikingJelly's measurements here as JSON")
@@ -165,6 +166,8 @@ def main():
     M = 1 << 18 if quick else 1 << 20
     variants = [v for v in args.variants.split(",") if v]
     vgg_variants = (args.vgg_variants.split(",") if args.vgg_variants else (["lif"] if quick else variants))
+    if args.no_vgg:
+        vgg_variants = []
 
     peer = [triad(quick)]
     for variant in variants:

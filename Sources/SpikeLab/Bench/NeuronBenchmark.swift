@@ -16,11 +16,11 @@ import SpikeTensor
 ///
 /// | variant | forward (no graph) | forward+backward |
 /// |---|---|---|
-/// | if, lif | x, S, V: 12 | forward 16 (+ H saved), backward H, g, ∂x: 12 → 28 |
-/// | plif | 12 | 28 + x re-read for ∂w: 32 |
+/// | if, lif, plif | x, S: 8 | forward 8 (nothing saved), backward x, g, ∂x: 12 → 20 |
 /// | general_snn | x, S, mem: 12 | 12 (mem is the saved value) + mem, g, ∂x: 24 |
 /// | psn, masked_psn, sliding_psn | x, S: 8 | forward 12 (+ H saved), backward H, g, x, ∂x: 16 → 28 |
-/// | psu, ipsu, rpsu | x, S, V: 12 | forward 16 (+ V − V_th saved), backward saved, g, x, ∂x: 16 → 32 |
+/// | psu (fused) | x, S: 8 | forward 8 (nothing saved), backward x, g, ∂x: 12 → 20 |
+/// | ipsu, rpsu | x, S, V: 12 | forward 16 (+ V − V_th saved), backward saved, g, x, ∂x: 16 → 32 |
 /// | spikepack (per neuron, not per step) | v, out: 8 | forward 9 (+ 1-byte mask), backward g, mask, v, ∂v: 13 → 22 |
 ///
 /// Peak memory is the largest `StoragePool.shared.liveBytes` during one forward+backward above
@@ -108,11 +108,11 @@ public struct NeuronBenchmark {
     /// Bytes per neuron-step (per neuron for SpikePack) of the forward and forward+backward passes.
     static func bytesPerElement(_ variant: NeuronSpec.Variant) -> (forward: Double, training: Double) {
         switch variant {
-        case .if, .lif: (12, 28)
-        case .plif: (12, 32)
+        case .if, .lif, .plif: (8, 20)
         case .generalSNN: (12, 24)
         case .psn, .maskedPSN, .slidingPSN: (8, 28)
-        case .psu, .ipsu, .rpsu: (12, 32)
+        case .psu: (8, 20)
+        case .ipsu, .rpsu: (12, 32)
         case .spikePack: (8, 22)
         case .relu: (8, 16)
         }
@@ -140,9 +140,8 @@ public struct NeuronBenchmark {
         let elements = Double(variant == .spikePack ? m : t * m)
         let (fwdBytes, trainBytes) = Self.bytesPerElement(variant)
         let reps = quick ? 2 : (t >= 32 ? 3 : 5)
-        let forwardPass = { () -> Tensor in
-            variant == .spikePack ? layer(x) : layer.multiStep(x).spikes
-        }
+        // As a network runs the layer: spikes only (IF/LIF/PLIF then never write the membrane).
+        let forwardPass = { () -> Tensor in layer(x) }
         log("neuron \(variant.rawValue): T = \(t), \(m) neurons")
         let forward = measure(repetitions: reps) { _ = noGrad { forwardPass() } }
 
@@ -200,7 +199,7 @@ public struct NeuronBenchmark {
         let bytes = Self.bytesPerElement(.lif).training * Double(t * m)
         var measurement = BenchmarkMeasurement(
             name: "neuron_lif_serial_t\(t)_forward_backward",
-            description: "LIF by lifStep T times, forward+backward (spikes stacked to [T, M]), T = \(t), \(m) neurons, 28 bytes per neuron-step counted",
+            description: "LIF by lifStep T times, forward+backward (spikes stacked to [T, M]), T = \(t), \(m) neurons, \(Int(Self.bytesPerElement(.lif).training)) bytes per neuron-step counted (the fused kernel's count)",
             seconds: time.best, medianSeconds: time.median, throughput: bytes / time.best / 1e9, unit: "GB/s",
             repetitions: reps)
         measurement.bytesMoved = bytes

@@ -91,7 +91,7 @@ public final class NeuronLayer: Module, UnaryLayer {
             precondition(x.rank >= 1 && x.shape[0] % t == 0,
                          "NeuronLayer(\(spec.variant.rawValue)): input \(x.shape) is not time-folded over T = \(t) steps")
             let sequence = x.reshaped([t, x.count / t])
-            return multiStep(sequence).spikes.reshaped(x.shape)
+            return spikes(sequence).reshaped(x.shape)
         }
     }
 
@@ -119,6 +119,36 @@ public final class NeuronLayer: Module, UnaryLayer {
         }
     }
 
+    /// The spikes of `multiStep(x)` alone, bit for bit and with the same gradients. IF, LIF,
+    /// PLIF and PSU then never write their membrane (a third less forward traffic); the other
+    /// variants compute it anyway and drop it.
+    public func spikes(_ x: Tensor) -> Tensor {
+        switch spec.variant {
+        case .if: ifSpikes(x, ifConfiguration, alpha: alpha, recorder: firingRate)
+        case .lif: lifSpikes(x, lifConfiguration, alpha: alpha, recorder: firingRate)
+        case .plif: plifSpikes(x, w: w!, plifConfiguration, alpha: alpha, recorder: firingRate)
+        case .psu:
+            psuSpikes(x, alpha: alpha!, threshold: spec.resolvedThreshold, tau: spec.tau,
+                      surrogate: spec.resolvedSurrogate.kind, recorder: firingRate)
+        default: multiStep(x).spikes
+        }
+    }
+
+    private var ifConfiguration: IFConfiguration {
+        IFConfiguration(vThreshold: spec.resolvedThreshold, vReset: spec.vReset, detachReset: spec.detachReset,
+                        surrogate: spec.resolvedSurrogate)
+    }
+
+    private var lifConfiguration: LIFConfiguration {
+        LIFConfiguration(tau: spec.tau, vThreshold: spec.resolvedThreshold, vReset: spec.vReset,
+                         decayInput: spec.decayInput, detachReset: spec.detachReset, surrogate: spec.resolvedSurrogate)
+    }
+
+    private var plifConfiguration: PLIFConfiguration {
+        PLIFConfiguration(initTau: spec.tau, vThreshold: spec.resolvedThreshold, vReset: spec.vReset,
+                          decayInput: spec.decayInput, detachReset: spec.detachReset, surrogate: spec.resolvedSurrogate)
+    }
+
     /// The neuron over a time-major input [T, …] (T = `spec.timeSteps`): its spikes and, for the
     /// variants that have one, the membrane potential at every step (IF/LIF/PLIF: V after reset;
     /// PSU family: the potential compared with the threshold; general SNN: mem), both shaped like
@@ -127,19 +157,11 @@ public final class NeuronLayer: Module, UnaryLayer {
         let s = spec, recorder = firingRate
         switch s.variant {
         case .if:
-            let config = IFConfiguration(vThreshold: s.resolvedThreshold, vReset: s.vReset, detachReset: s.detachReset,
-                                         surrogate: s.resolvedSurrogate)
-            return both(ifMultiStep(x, config, alpha: alpha, recorder: recorder))
+            return both(ifMultiStep(x, ifConfiguration, alpha: alpha, recorder: recorder))
         case .lif:
-            let config = LIFConfiguration(tau: s.tau, vThreshold: s.resolvedThreshold, vReset: s.vReset,
-                                          decayInput: s.decayInput, detachReset: s.detachReset,
-                                          surrogate: s.resolvedSurrogate)
-            return both(lifMultiStep(x, config, alpha: alpha, recorder: recorder))
+            return both(lifMultiStep(x, lifConfiguration, alpha: alpha, recorder: recorder))
         case .plif:
-            let config = PLIFConfiguration(initTau: s.tau, vThreshold: s.resolvedThreshold, vReset: s.vReset,
-                                           decayInput: s.decayInput, detachReset: s.detachReset,
-                                           surrogate: s.resolvedSurrogate)
-            return both(plifMultiStep(x, w: w!, config, alpha: alpha, recorder: recorder))
+            return both(plifMultiStep(x, w: w!, plifConfiguration, alpha: alpha, recorder: recorder))
         case .psn:
             return (psn(x, weight: weight!, bias: bias!, surrogate: s.resolvedSurrogate, recorder: recorder), nil)
         case .maskedPSN:
