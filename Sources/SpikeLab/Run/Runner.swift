@@ -45,12 +45,13 @@ public final class Runner {
     public let directory: String
     public var experiment: Experiment { manifest.experiment }
 
-    private let options: RunOptions
-    private let model: any ClassifierModel
+    let options: RunOptions
+    /// The network training updates (for `training.mode: convert`, the ReLU ANN).
+    let model: any ClassifierModel
     private let optimizer: any Optimizer
     private let schedule: any LearningRateSchedule
-    private let trainBatcher: Batcher
-    private let testBatcher: Batcher
+    let trainBatcher: Batcher
+    let testBatcher: Batcher
     private let neuronLayers: [NeuronLayer]
     private var history: [EpochMetrics] = []
     private var position: BatcherPosition = .start
@@ -59,6 +60,9 @@ public final class Runner {
     private var best: (value: Double, epoch: Int)?
     private let startedAt = Date()
     private let log: MetricsLog
+    /// A convert run's second phase, once done (Runner+Conversion.swift), and its SNN at neuron.time_steps.
+    var conversion: ConversionOutcome?
+    var convertedModel: (any ClassifierModel)?
 
     /// Paths inside the run directory.
     public var checkpointDirectory: String { directory + "/checkpoints" }
@@ -274,10 +278,12 @@ public final class Runner {
                 best = newBest
                 try writeCheckpoint(to: bestCheckpointPath)
             }
-            try writeSummary(status: isLast ? "finished" : "running")
+            // A convert run finishes only once its SNN is converted and evaluated.
+            try writeSummary(status: isLast && experiment.training.mode != .convert ? "finished" : "running")
         }
         trainBatcher.stopPrefetching()
         testBatcher.stopPrefetching()
+        if experiment.training.mode == .convert { try convert() }
         return .finished
     }
 
@@ -338,14 +344,20 @@ public final class Runner {
     /// with a NaN or infinity (the per-step checks should already have stopped the run), so a
     /// good file is never replaced by a poisoned one.
     func writeCheckpoint(to path: String) throws {
+        try writeCheckpoint(model: model, optimizer: optimizer, to: path)
+    }
+
+    /// Writes `model` with the run's state; without `optimizer` (a converted SNN) no optimizer
+    /// or schedule state.
+    func writeCheckpoint(model: any ClassifierModel, optimizer: (any Optimizer)?, to path: String) throws {
         var rng: [String: [UInt64]] = [:]
         for (name, stream) in model.namedRandomStreams() { rng["model.\(name)"] = stream.state }
         let metrics = EpochMetrics.columns.enumerated().map { i, column in (column, history.map { $0.values[i] }) }
         let checkpoint = Checkpoint(epoch: position.epoch, globalStep: globalStep, threads: Threads.count,
                                     manifest: manifest.resolvedYAML(), manifestSHA256: manifest.sha256,
-                                    model: model.stateDict(), optimizer: optimizer.exportState(),
-                                    schedule: schedule.exportState(lastEpoch: position.epoch),
-                                    learningRate: Double(optimizer.learningRate), rng: rng,
+                                    model: model.stateDict(), optimizer: optimizer?.exportState(),
+                                    schedule: optimizer == nil ? nil : schedule.exportState(lastEpoch: position.epoch),
+                                    learningRate: Double(self.optimizer.learningRate), rng: rng,
                                     dataPosition: position, partialEpoch: partial.values, metrics: metrics)
         do {
             try checkpoint.write(to: path)
@@ -357,7 +369,7 @@ public final class Runner {
         }
     }
 
-    private func writeSummary(status: String, message: String? = nil) throws {
+    func writeSummary(status: String, message: String? = nil) throws {
         var summary: [String: Any] = [
             "name": experiment.name, "status": status, "manifest_sha256": manifest.sha256,
             "profile": manifest.profile ?? "full", "epochs_total": experiment.training.epochs,
@@ -376,9 +388,11 @@ public final class Runner {
         if let best, let metric = experiment.checkpoint.keepBest {
             summary["best"] = ["metric": metric.rawValue, "value": best.value, "epoch": best.epoch]
         }
+        if let conversion { summary["conversion"] = conversion.jsonObject() }
         if status == "finished" {
-            // Per-layer operations and energy of the final model on the test split (docs/energy.md).
-            let meter = EnergyMeter(model: model)
+            // Per-layer operations and energy of the final model (a convert run: its SNN at
+            // neuron.time_steps) on the test split (docs/energy.md).
+            let meter = EnergyMeter(model: convertedModel ?? model)
             meter.measure(batcher: testBatcher, batches: nil)
             summary["energy"] = meter.report().jsonObject()
         }
