@@ -206,3 +206,49 @@ struct ANNToSNNTests {
         }
     }
 }
+
+@Suite("ANN-to-SNN conversion: gated spiking max-pool")
+struct GatedMaxPoolTests {
+    @Test("each step passes the spike of the window's unit with the most input so far, first on ties (hand-derived)")
+    func handDerived() {
+        // One 2×2 window, T = 4; units a, b, c, d (row-major) with trains
+        // a 1010, b 0111, c 0000, d 1100. Running sums after each step and the unit chosen:
+        // t0 a1 b0 c0 d1 → a (spike 1); t1 a1 b1 d2 → d (1); t2 a2 b2 d2 → a (1); t3 a2 b3 d2 → b (1).
+        let trains: [[Float]] = [[1, 0, 1, 0], [0, 1, 1, 1], [0, 0, 0, 0], [1, 1, 0, 0]]
+        let x = Tensor((0..<4).flatMap { t in trains.map { $0[t] } }, shape: [4, 1, 2, 2])
+        let y = gatedMaxPool2d(x, timeSteps: 4, kernel: (2, 2), stride: (2, 2), padding: (0, 0))
+        #expect(y.shape == [4, 1, 1, 1] && y.floats.map { $0 } == [1, 1, 1, 1])
+        // Units a 10 and b 01: at t1 the sums tie (a1 b1), the gate keeps a, whose spike is 0;
+        // a plain max over the step's spikes passes b's.
+        let sparse = Tensor([1, 0, 0, 0, 0, 1, 0, 0], shape: [2, 1, 2, 2])
+        let gated = gatedMaxPool2d(sparse, timeSteps: 2, kernel: (2, 2), stride: (2, 2), padding: (0, 0))
+        #expect(gated.floats.map { $0 } == [1, 0])
+        let plain = noGrad { maxPool2d(sparse, kernel: (2, 2), stride: (2, 2), padding: (0, 0)) }
+        #expect(plain.floats.map { $0 } == [1, 1])
+    }
+
+    @Test("with T = 1 it equals max pooling, padding included")
+    func singleStepIsMaxPool() {
+        var rng = PhiloxGenerator(seed: 4)
+        let x = Tensor.normal([3, 2, 7, 6], rng: &rng)
+        for (kernel, stride, padding) in [((2, 2), (2, 2), (0, 0)), ((3, 3), (2, 2), (1, 1)), ((3, 2), (1, 2), (1, 0))] {
+            let gated = gatedMaxPool2d(x, timeSteps: 1, kernel: kernel, stride: stride, padding: padding)
+            let plain = noGrad { maxPool2d(x, kernel: kernel, stride: stride, padding: padding) }
+            #expect(gated.shape == plain.shape && gated.floats.map { $0 } == plain.floats.map { $0 })
+        }
+    }
+
+    @Test("over many steps the pooled rate of regular spike trains approaches the largest rate in the window")
+    func rateTendsToMaxRate() {
+        // Four IF-like regular trains with rates r = 0.3, 0.55, 0.1, 0.5 (spike when ⌊(t+1)·r⌋ grows).
+        let rates: [Double] = [0.3, 0.55, 0.1, 0.5], t = 400
+        let values = (0..<t).flatMap { step in rates.map { r in Float(Int(Double(step + 1) * r) - Int(Double(step) * r)) } }
+        let x = Tensor(values, shape: [t, 1, 2, 2])
+        let y = gatedMaxPool2d(x, timeSteps: t, kernel: (2, 2), stride: (2, 2), padding: (0, 0))
+        let rate = Double(y.floats.reduce(0, +)) / Double(t)
+        #expect(abs(rate - 0.55) <= 2.0 / Double(t), "\(rate)")
+        let pooled = noGrad { maxPool2d(x, kernel: (2, 2), stride: (2, 2), padding: (0, 0)) }
+        let plain = Double(pooled.floats.reduce(0, +)) / Double(t)
+        #expect(plain > 0.7, "a plain max over spikes over-estimates: \(plain)")
+    }
+}

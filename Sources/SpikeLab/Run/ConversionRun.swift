@@ -40,8 +40,8 @@ public struct ConversionOutcome {
         var lines = [Self.columns.joined(separator: ",")]
         for step in steps {
             let e = step.evaluation
-            lines.append([Double(step.timeSteps), e.loss, e.top1, e.top5, e.firingRate, ann.top1, step.top1Drop]
-                .map { $0.isNaN ? "nan" : "\($0)" }.joined(separator: ","))
+            let values = [e.loss, e.top1, e.top5, e.firingRate, ann.top1, step.top1Drop].map { $0.isNaN ? "nan" : "\($0)" }
+            lines.append(([String(step.timeSteps)] + values).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -219,7 +219,13 @@ public enum ExperimentBuilder {
         if let problem = spec.problem {
             throw BuildError.unsupported(keyPath: "training.conversion.time_steps", value: String(timeSteps), supported: [problem])
         }
-        return try model(experiment, spec: spec)
+        let snn = try model(experiment, spec: spec)
+        // Rate-coded spikes need the gated spiking max-pool (docs/conversion.md); SpikePack's
+        // values are monotone in its input, so a plain max-pool commutes with it.
+        if spec.calibrated {
+            for pool in snn.modules(ofType: MaxPool2d.self) { pool.spikeGateTimeSteps = timeSteps }
+        }
+        return snn
     }
 
     /// The manifest's architecture with `spec` at every activation site.
