@@ -19,8 +19,8 @@ struct Energy: ParsableCommand {
     @Argument(help: "A run directory (the --out of `spikelab run`).")
     var runDirectory: String
 
-    @Option(help: "Which checkpoint: last or best.")
-    var checkpoint: String = "last"
+    @Option(help: "Which checkpoint: last, best or converted (default: converted for a finished convert run, else last).")
+    var checkpoint: String?
 
     @Option(help: "Test batches to measure (default: the whole test split, data.test_subset).")
     var batches: Int?
@@ -41,8 +41,8 @@ struct Energy: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        guard CheckpointEvaluation.Which(rawValue: checkpoint) != nil else {
-            throw ValidationError("--checkpoint must be last or best, got '\(checkpoint)'")
+        if let checkpoint, CheckpointEvaluation.Which(rawValue: checkpoint) == nil {
+            throw ValidationError("--checkpoint must be last or best (or converted, for a training.mode convert run), got '\(checkpoint)'")
         }
         if let batches, batches < 1 { throw ValidationError("--batches must be at least 1, got \(batches)") }
         for (name, value) in [("--e-mac", eMAC), ("--e-ac", eAC)] where !(value.isFinite && value >= 0) {
@@ -58,7 +58,7 @@ struct Energy: ParsableCommand {
                 FileHandle.standardError.write(Data("error: \(runDirectory) is a file; give the run directory (the --out of `spikelab run`)\n".utf8))
                 throw ExitCode(ExitStatus.badInput)
             }
-            let file = try CheckpointEvaluation.locate(runDirectory, which: CheckpointEvaluation.Which(rawValue: checkpoint)!)
+            let file = try CheckpointEvaluation.locate(runDirectory, which: checkpoint.flatMap { CheckpointEvaluation.Which(rawValue: $0) })
             let energy = try CheckpointEnergy.run(checkpointAt: file, batches: batches,
                                                   costs: EnergyCosts(mac: eMAC, ac: eAC), threads: threads)
             let text = try energy.json()

@@ -23,7 +23,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Which split to evaluate: test or train.")
     var split: String = "test"
 
-    @Option(help: "With a run directory: last or best (default last).")
+    @Option(help: "With a run directory: last, best or converted (default: converted for a finished convert run, else last).")
     var checkpoint: String?
 
     @Option(help: "Also write the result as JSON to this file.")
@@ -43,7 +43,7 @@ struct Eval: ParsableCommand {
             throw ValidationError("--split must be test or train, got '\(split)'")
         }
         if let checkpoint, CheckpointEvaluation.Which(rawValue: checkpoint) == nil {
-            throw ValidationError("--checkpoint must be last or best, got '\(checkpoint)'")
+            throw ValidationError("--checkpoint must be last or best (or converted, for a training.mode convert run), got '\(checkpoint)'")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }

@@ -34,7 +34,8 @@ func execute(_ runner: Runner) throws {
     do {
         switch try runner.run() {
         case .finished:
-            print("done: \(runner.directory) (metrics.csv, summary.json, checkpoints/)")
+            let converted = runner.experiment.training.mode == .convert
+            print("done: \(runner.directory) (metrics.csv, \(converted ? "conversion.csv, " : "")summary.json, checkpoints/\(converted ? " with converted.h5" : ""))")
         case .interrupted:
             throw ExitCode(ExitStatus.interrupted)
         }

@@ -119,8 +119,8 @@ struct ArchitectureBenchmarkTests {
 
 @Suite("Training modes the builder runs")
 struct TrainingModeBuildTests {
-    @Test("training.mode convert is refused by name until conversion exists, instead of training the SNN directly")
-    func convertIsRefused() throws {
+    @Test("training.mode convert trains the architecture's ReLU ANN; its SNN has the same entries plus one threshold per neuron layer")
+    func convertBuildsANNAndSNN() throws {
         let manifest = try Manifest.load(yaml: """
             name: c
             data: {loader: fashion_mnist, batch_size: 8}
@@ -128,8 +128,13 @@ struct TrainingModeBuildTests {
             neuron: {variant: if, time_steps: 4}
             training: {mode: convert, epochs: 1, optimizer: {lr: 0.1}}
             """, path: "c.yaml")
-        #expect(throws: BuildError.unsupported(keyPath: "training.mode", value: "convert", supported: ["direct", "ann"])) {
-            _ = try ExperimentBuilder.model(manifest.experiment)
-        }
+        let ann = try ExperimentBuilder.model(manifest.experiment)
+        #expect(ann.modules(ofType: NeuronLayer.self).map(\.spec.variant) == [.relu, .relu])
+        let snn = try ExperimentBuilder.convertedModel(manifest.experiment, timeSteps: 16)
+        let layers = snn.modules(ofType: NeuronLayer.self)
+        #expect(layers.allSatisfy { $0.spec.variant == .if && $0.spec.calibrated && $0.spec.timeSteps == 16 && $0.spec.vReset == nil })
+        #expect(Set(snn.stateDict().map(\.name)) == Set(ann.stateDict().map(\.name)).union(["features.2.threshold", "features.6.threshold"]))
+        #expect(snn.modules(ofType: MaxPool2d.self).map(\.spikeGateTimeSteps) == [16, 16])
+        #expect(ann.modules(ofType: MaxPool2d.self).allSatisfy { $0.spikeGateTimeSteps == nil })
     }
 }

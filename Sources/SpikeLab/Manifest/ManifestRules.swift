@@ -83,6 +83,37 @@ extension ManifestSchema {
             return [.init(keyPaths: ["neuron.variant", "training.mode"],
                           message: "training.mode convert replaces each ReLU of a trained ANN by a spiking neuron; \(variant) cannot replace an activation (use \(convertibleVariants.joined(separator: ", ")))")]
         },
+        ManifestRule("training.mode convert needs static images (fashion_mnist, mnist, cifar10, cifar100, tinyimagenet) and a feed-forward CNN (spiking_cnn_28, vgg_small, cifar_convnet, vgg11, vgg16, resnet18/19/20/34, sew_resnet18).") { m in
+            guard m.text("training.mode") == "convert" else { return [] }
+            var violations: [ManifestRule.Violation] = []
+            if let loader = m.text("data.loader"), !convertibleLoaders.contains(loader) {
+                violations.append(.init(keyPaths: ["data.loader", "training.mode"],
+                                        message: "training.mode convert evaluates the SNN on the images its ANN was trained on; data.loader \(loader) is not one (use \(convertibleLoaders.joined(separator: ", ")))"))
+            }
+            if let arch = m.text("model.arch"), !convertibleArchitectures.contains(arch) {
+                violations.append(.init(keyPaths: ["model.arch", "training.mode"],
+                                        message: "training.mode convert replaces ReLUs in a feed-forward CNN; arch \(arch) is not one that converts (use \(convertibleArchitectures.joined(separator: ", ")))"))
+            }
+            return violations
+        },
+        ManifestRule("training.conversion.time_steps must include neuron.time_steps (the T of the converted checkpoint and of the table row); spikepack packs at most 24 steps.") { m in
+            guard m.text("training.mode") == "convert", let steps = m.value("training.conversion.time_steps")?.list?.compactMap(\.int),
+                  let t = m.int("neuron.time_steps") else { return [] }
+            var violations: [ManifestRule.Violation] = []
+            if !steps.contains(t) {
+                violations.append(.init(keyPaths: ["training.conversion.time_steps", "neuron.time_steps"],
+                                        message: "training.conversion.time_steps \(steps) must include neuron.time_steps \(t), the T the converted checkpoint keeps and tables report (add \(t), or change neuron.time_steps to one of them)"))
+            }
+            if m.text("neuron.variant") == "spikepack", let big = steps.first(where: { $0 > 24 }) {
+                violations.append(.init(keyPaths: ["training.conversion.time_steps", "neuron.variant"],
+                                        message: "spikepack packs 1 to 24 time steps into one value; training.conversion.time_steps has \(big)"))
+            }
+            if Set(steps).count != steps.count {
+                violations.append(.init(keyPaths: ["training.conversion.time_steps"],
+                                        message: "training.conversion.time_steps \(steps) names a T twice; list each once"))
+            }
+            return violations
+        },
         ManifestRule("neuron.spikepack.threshold calibrated needs training.mode convert; learnable needs mode direct.") { m in
             guard let threshold = m.text("neuron.spikepack.threshold"), let mode = m.text("training.mode") else { return [] }
             if threshold == "calibrated", mode != "convert" {

@@ -46,6 +46,12 @@ public enum ManifestSchema {
     static let fixedWindowVariants = ["psn", "masked_psn", "ipsu", "rpsu"]
     /// Variants that can replace a ReLU in ANN-to-SNN conversion.
     static let convertibleVariants = ["if", "lif", "plif", "spikepack"]
+    /// Loaders whose static images a converted SNN can take (direct encoding, as its ANN saw them).
+    static let convertibleLoaders = ["fashion_mnist", "mnist", "cifar10", "cifar100", "tinyimagenet"]
+    /// Architectures whose only non-linearities are the activation sites (conv, batch norm,
+    /// pooling, residual additions, linear), so a ReLU ANN of them converts.
+    static let convertibleArchitectures = ["spiking_cnn_28", "vgg_small", "cifar_convnet", "vgg11", "vgg16",
+                                           "resnet18", "resnet19", "resnet20", "resnet34", "sew_resnet18"]
     /// Variants whose surrogate defaults to atan with α = 2 (PSN and PSU families).
     static let atanVariants = ["psn", "masked_psn", "sliding_psn", "psu", "ipsu", "rpsu"]
 
@@ -198,7 +204,11 @@ public enum ManifestSchema {
                     "Firing threshold V_th (SpikePack: the initial θ)."),
         ManifestKey("tau", .number(.above(1)), default: .number(2.0), when: .init("neuron.variant", in: tauVariants),
                     "Membrane time constant τ (PLIF: its initial value)."),
-        ManifestKey("v_reset", .number(nil), default: .number(0.0), null: "soft reset: subtract v_threshold after a spike",
+        ManifestKey("v_reset", .number(nil),
+                    default: .computed(.init("null (soft reset) when training.mode is convert, else 0.0") { lookup in
+                        lookup.text("training.mode").map { .value($0 == "convert" ? .null : .number(0.0)) }
+                    }),
+                    null: "soft reset: subtract v_threshold after a spike",
                     when: .init("neuron.variant", in: resetVariants),
                     "Membrane value after a spike (hard reset)."),
         ManifestKey("decay_input", .bool, default: .bool(true), when: .init("neuron.variant", in: ["lif", "plif"]),

@@ -16,6 +16,8 @@ public struct CheckpointEvaluation {
     /// Which checkpoint of a run directory.
     public enum Which: String, CaseIterable, Sendable {
         case last, best
+        /// A convert run's SNN (`checkpoints/converted.h5`).
+        case converted
     }
 
     public var checkpointPath: String
@@ -43,6 +45,9 @@ public struct CheckpointEvaluation {
             if let which { throw EvaluationError.checkpointOptionWithFile(path: path, which: which) }
             return path
         }
+        // A convert run's result is its SNN: without --checkpoint, converted.h5 when there is one.
+        let converted = "\(path)/checkpoints/\(Which.converted.rawValue).h5"
+        if which == nil, FileManager.default.fileExists(atPath: converted) { return converted }
         let file = "\(path)/checkpoints/\((which ?? .last).rawValue).h5"
         guard FileManager.default.fileExists(atPath: file) else {
             let present = (try? FileManager.default.contentsOfDirectory(atPath: path + "/checkpoints"))?
@@ -126,6 +131,7 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
         case .noCheckpoint(let directory, let which, let present):
             return "\(directory) has no checkpoints/\(which.rawValue).h5 (present: \(present.isEmpty ? "none" : present.joined(separator: ", ")))"
                 + (which == .best ? "; best.h5 exists only when the manifest sets checkpoint.keep_best" : "")
+                + (which == .converted ? "; converted.h5 exists once a training.mode convert run has finished" : "")
         case .predictionsNeedSegmentation(let task):
             return "--predictions writes predicted masks, which only a segmentation run makes; this checkpoint's task is \(task)"
         }

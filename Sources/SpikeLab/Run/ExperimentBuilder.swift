@@ -243,15 +243,40 @@ public enum ExperimentBuilder {
         return spec
     }
 
-    /// The model, initialised from the experiment's seed (generator stream `modelInit`).
+    /// The model the run trains, initialised from the experiment's seed (generator stream
+    /// `modelInit`): for `training.mode: convert` the ReLU ANN of the manifest's architecture
+    /// (its SNN is `convertedModel`), otherwise the architecture with the manifest's neuron.
     public static func model(_ experiment: Experiment) throws -> any ClassifierModel {
-        var rng = PhiloxGenerator(seed: UInt64(experiment.seed), stream: Stream.modelInit.rawValue)
-        // Conversion (train the ANN, calibrate thresholds, swap in neurons) is not built yet:
-        // refuse it rather than train the manifest's SNN directly under a `convert` label.
         if experiment.training.mode == .convert {
-            throw BuildError.unsupported(keyPath: "training.mode", value: "convert", supported: ["direct", "ann"])
+            return try model(experiment, spec: NeuronSpec(.relu, timeSteps: 1))
         }
-        let spec = neuronSpec(experiment.neuron)
+        return try model(experiment, spec: neuronSpec(experiment.neuron))
+    }
+
+    /// The SNN of a `training.mode: convert` run at `timeSteps` steps: the manifest's
+    /// architecture and neuron, every IF/LIF/PLIF layer with a calibrated threshold (SpikePack:
+    /// as `neuron.spikepack.threshold` says). Its weights and thresholds come from
+    /// `ANNToSNN.convert` (or a converted checkpoint).
+    public static func convertedModel(_ experiment: Experiment, timeSteps: Int) throws -> any ClassifierModel {
+        var spec = neuronSpec(experiment.neuron)
+        spec.timeSteps = timeSteps
+        spec.bits = nil
+        if [.if, .lif, .plif].contains(spec.variant) { spec.calibrated = true }
+        if let problem = spec.problem {
+            throw BuildError.unsupported(keyPath: "training.conversion.time_steps", value: String(timeSteps), supported: [problem])
+        }
+        let snn = try model(experiment, spec: spec)
+        // Rate-coded spikes need the gated spiking max-pool (docs/conversion.md); SpikePack's
+        // values are monotone in its input, so a plain max-pool commutes with it.
+        if spec.calibrated {
+            for pool in snn.modules(ofType: MaxPool2d.self) { pool.spikeGateTimeSteps = timeSteps }
+        }
+        return snn
+    }
+
+    /// The manifest's architecture with `spec` at every activation site.
+    static func model(_ experiment: Experiment, spec: NeuronSpec) throws -> any ClassifierModel {
+        var rng = PhiloxGenerator(seed: UInt64(experiment.seed), stream: Stream.modelInit.rawValue)
         try EventLoaders.checkModel(experiment, spec: spec)
         let settings = experiment.model
         try checkImageSize(experiment)

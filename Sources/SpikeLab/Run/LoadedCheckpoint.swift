@@ -3,7 +3,8 @@ import SpikeData
 import SpikeTensor
 
 /// A checkpoint's model rebuilt from the manifest stored inside it, with its weights loaded:
-/// what `spikelab eval` and `spikelab energy` start from.
+/// what `spikelab eval` and `spikelab energy` start from. For a convert run, the ANN
+/// (last.h5, best.h5) or the converted SNN (converted.h5), whichever the file holds.
 public struct LoadedCheckpoint {
     public var path: String
     public var checkpoint: Checkpoint
@@ -16,7 +17,13 @@ public struct LoadedCheckpoint {
         let manifest = try Manifest.load(yaml: checkpoint.manifest, path: path + "#manifest")
         let experiment = manifest.experiment
         Threads.configure(threads ?? checkpoint.threads)
-        let model = try ExperimentBuilder.model(experiment)
+        var model = try ExperimentBuilder.model(experiment)
+        // A convert run keeps its ANN in last.h5/best.h5 and its SNN in converted.h5: the
+        // entries say which (the SNN's calibrated thresholds are not in the ANN).
+        if experiment.training.mode == .convert {
+            let snn = try ExperimentBuilder.convertedModel(experiment, timeSteps: experiment.neuron.timeSteps)
+            if Set(snn.stateDict().map(\.name)) == Set(checkpoint.model.map(\.name)) { model = snn }
+        }
         do {
             try model.loadStateDict(checkpoint.model)
         } catch {

@@ -45,12 +45,13 @@ public final class Runner {
     public let directory: String
     public var experiment: Experiment { manifest.experiment }
 
-    private let options: RunOptions
-    private let model: any ClassifierModel
+    let options: RunOptions
+    /// The network training updates (for `training.mode: convert`, the ReLU ANN).
+    let model: any ClassifierModel
     private let optimizer: any Optimizer
     private let schedule: any LearningRateSchedule
-    private let trainBatcher: Batcher
-    private let testBatcher: Batcher
+    let trainBatcher: Batcher
+    let testBatcher: Batcher
     private let neuronLayers: [NeuronLayer]
     /// The task's loss, training statistics, evaluation and metric columns.
     private let task: any RunTask
@@ -63,6 +64,9 @@ public final class Runner {
     private var best: (value: Double, epoch: Int)?
     private let startedAt = Date()
     private let log: MetricsLog
+    /// A convert run's second phase, once done (Runner+Conversion.swift), and its SNN at neuron.time_steps.
+    var conversion: ConversionOutcome?
+    var convertedModel: (any ClassifierModel)?
 
     /// Paths inside the run directory.
     public var checkpointDirectory: String { directory + "/checkpoints" }
@@ -278,10 +282,12 @@ public final class Runner {
                 best = newBest
                 try writeCheckpoint(to: bestCheckpointPath)
             }
-            try writeSummary(status: isLast ? "finished" : "running")
+            // A convert run finishes only once its SNN is converted and evaluated.
+            try writeSummary(status: isLast && experiment.training.mode != .convert ? "finished" : "running")
         }
         trainBatcher.stopPrefetching()
         testBatcher.stopPrefetching()
+        if experiment.training.mode == .convert { try convert() }
         return .finished
     }
 
@@ -336,14 +342,20 @@ public final class Runner {
     /// with a NaN or infinity (the per-step checks should already have stopped the run), so a
     /// good file is never replaced by a poisoned one.
     func writeCheckpoint(to path: String) throws {
+        try writeCheckpoint(model: model, optimizer: optimizer, to: path)
+    }
+
+    /// Writes `model` with the run's state; without `optimizer` (a converted SNN) no optimizer
+    /// or schedule state.
+    func writeCheckpoint(model: any ClassifierModel, optimizer: (any Optimizer)?, to path: String) throws {
         var rng: [String: [UInt64]] = [:]
         for (name, stream) in model.namedRandomStreams() { rng["model.\(name)"] = stream.state }
         let metrics = columns.enumerated().map { i, column in (column, history.map { $0[i] }) }
         let checkpoint = Checkpoint(epoch: position.epoch, globalStep: globalStep, threads: Threads.count,
                                     manifest: manifest.resolvedYAML(), manifestSHA256: manifest.sha256,
-                                    model: model.stateDict(), optimizer: optimizer.exportState(),
-                                    schedule: schedule.exportState(lastEpoch: position.epoch),
-                                    learningRate: Double(optimizer.learningRate), rng: rng,
+                                    model: model.stateDict(), optimizer: optimizer?.exportState(),
+                                    schedule: optimizer == nil ? nil : schedule.exportState(lastEpoch: position.epoch),
+                                    learningRate: Double(self.optimizer.learningRate), rng: rng,
                                     dataPosition: position, partialEpoch: task.trainState, metrics: metrics)
         do {
             try checkpoint.write(to: path)
@@ -355,7 +367,7 @@ public final class Runner {
         }
     }
 
-    private func writeSummary(status: String, message: String? = nil) throws {
+    func writeSummary(status: String, message: String? = nil) throws {
         var summary: [String: Any] = [
             "name": experiment.name, "status": status, "manifest_sha256": manifest.sha256,
             "profile": manifest.profile ?? "full", "epochs_total": experiment.training.epochs,
@@ -374,9 +386,11 @@ public final class Runner {
         if let best, let metric = experiment.checkpoint.keepBest {
             summary["best"] = ["metric": metric.rawValue, "value": best.value, "epoch": best.epoch]
         }
+        if let conversion { summary["conversion"] = conversion.jsonObject() }
         if status == "finished" {
-            // Per-layer operations and energy of the final model on the test split (docs/energy.md).
-            let meter = EnergyMeter(model: model)
+            // Per-layer operations and energy of the final model (a convert run: its SNN at
+            // neuron.time_steps) on the test split (docs/energy.md).
+            let meter = EnergyMeter(model: convertedModel ?? model)
             meter.measure(batcher: testBatcher, batches: nil)
             summary["energy"] = meter.report().jsonObject()
         }

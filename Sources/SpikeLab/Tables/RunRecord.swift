@@ -34,6 +34,33 @@ public struct RunRecord: Sendable, Equatable {
     public let canResume: Bool
     /// Problems found while reading (unreadable files, inconsistent counts).
     public let notes: [String]
+    /// A finished convert run's SNN at neuron.time_steps (summary.json's `conversion`).
+    public var conversion: Conversion? = nil
+
+    /// The converted SNN's test metrics (fractions, as in metrics.csv) and the ANN's top-1.
+    public struct Conversion: Sendable, Equatable {
+        public var timeSteps: Int
+        public var testLoss: Double
+        public var testTop1: Double
+        public var testTop5: Double
+        public var firingRate: Double
+        public var annTestTop1: Double
+
+        /// Reads summary.json's `conversion` object; nil when it lacks the SNN at its T.
+        init?(_ object: [String: Any]) {
+            guard let t = object["time_steps"] as? Int,
+                  let snn = (object["snn"] as? [[String: Any]])?.first(where: { $0["time_steps"] as? Int == t }),
+                  let loss = snn["test_loss"] as? Double, let top1 = snn["test_top1"] as? Double,
+                  let top5 = snn["test_top5"] as? Double,
+                  let ann = (object["ann"] as? [String: Any])?["test_top1"] as? Double else { return nil }
+            timeSteps = t
+            testLoss = loss
+            testTop1 = top1
+            testTop5 = top5
+            firingRate = snn["firing_rate"] as? Double ?? .nan
+            annTestTop1 = ann
+        }
+    }
 
     /// Reads the run directory at `directory`.
     public static func read(_ directory: String) -> RunRecord {
@@ -71,15 +98,33 @@ public struct RunRecord: Sendable, Equatable {
         if runStatus == "finished" && !finished {
             notes.append("summary.json says finished, but metrics.csv holds \(history.count) of \(total.map(String.init) ?? "?") epochs")
         }
-        return RunRecord(directory: directory, status: finished ? .done : .partial, history: history,
-                         runStatus: runStatus, epochsCompleted: completed ?? (hasMetrics ? history.count : nil),
-                         epochsTotal: total, manifestSHA256: summary["manifest_sha256"] as? String,
-                         profile: summary["profile"] as? String, name: summary["name"] as? String,
-                         message: summary["message"] as? String, canResume: canResume, notes: notes)
+        var conversion: Conversion?
+        if let object = summary["conversion"] as? [String: Any] {
+            conversion = Conversion(object)
+            if conversion == nil { notes.append("summary.json's conversion lacks the SNN at its time_steps") }
+        }
+        var record = RunRecord(directory: directory, status: finished ? .done : .partial, history: history,
+                               runStatus: runStatus, epochsCompleted: completed ?? (hasMetrics ? history.count : nil),
+                               epochsTotal: total, manifestSHA256: summary["manifest_sha256"] as? String,
+                               profile: summary["profile"] as? String, name: summary["name"] as? String,
+                               message: summary["message"] as? String, canResume: canResume, notes: notes)
+        record.conversion = conversion
+        return record
     }
 
-    /// The metric's reproduced value: the best or the final epoch's (nil without epochs).
+    /// The metric's reproduced value: the best or the final epoch's (nil without epochs). A
+    /// convert run reports its SNN at neuron.time_steps for the test metrics and firing rate
+    /// (one number, whatever `select` says); train metrics are its ANN's.
     public func value(of metric: TableMetric, select: TableSelection) -> Double? {
+        if let conversion {
+            switch metric {
+            case .testTop1: return 100 * conversion.testTop1
+            case .testTop5: return 100 * conversion.testTop5
+            case .testLoss: return conversion.testLoss
+            case .firingRate: return conversion.firingRate.isNaN ? nil : conversion.firingRate
+            case .trainTop1, .trainLoss: break
+            }
+        }
         let values = history.map(metric.value).filter { !$0.isNaN }
         guard !values.isEmpty else { return nil }
         switch select {

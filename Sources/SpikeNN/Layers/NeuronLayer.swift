@@ -22,7 +22,8 @@ public final class NeuronLayer: Module, UnaryLayer {
     public let bias: Tensor?
     /// The surrogate's α [1]: always for the PSU family, for IF/LIF/PLIF when learnable.
     public let alpha: Tensor?
-    /// SpikePack's θ [1].
+    /// SpikePack's θ [1]; for a calibrated IF/LIF/PLIF (`spec.calibrated`) the converted
+    /// layer's V_th [1], set from the ANN's activations (not trained).
     public let threshold: Tensor?
     /// The masked PSN's λ (0 → 1 during training; the runner sets it).
     public var lambda: Float
@@ -38,10 +39,11 @@ public final class NeuronLayer: Module, UnaryLayer {
         var w: Tensor?, weight: Tensor?, bias: Tensor?, alpha: Tensor?, threshold: Tensor?
         switch spec.variant {
         case .if, .lif:
-            break
+            if spec.calibrated { threshold = Tensor([spec.resolvedThreshold], shape: [1]) }
         case .plif:
             let initial = PLIFConfiguration(initTau: spec.tau).initialWeight()
             w = Tensor(initial.array, shape: [], requiresGrad: true)  // a 0-d Parameter, as SpikingJelly
+            if spec.calibrated { threshold = Tensor([spec.resolvedThreshold], shape: [1]) }
         case .psn:
             (weight, bias) = makePSNParameters(timeSteps: t, rng: &rng)
         case .maskedPSN:
@@ -79,20 +81,30 @@ public final class NeuronLayer: Module, UnaryLayer {
     public var foldedSteps: Int { spec.foldedSteps }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
+        let y: Tensor
         switch spec.variant {
         case .relu:
-            let y = x.relu()
+            y = x.relu()
             firingRate?.record(spikes: y)  // the fraction of active units
-            return y
         case .spikePack:
-            return spikePack(x, threshold: threshold!, configuration: spec.spikePackConfiguration, recorder: firingRate)
+            y = spikePack(x, threshold: threshold!, configuration: spec.spikePackConfiguration, recorder: firingRate)
         default:
             let t = spec.timeSteps
             precondition(x.rank >= 1 && x.shape[0] % t == 0,
                          "NeuronLayer(\(spec.variant.rawValue)): input \(x.shape) is not time-folded over T = \(t) steps")
             let sequence = x.reshaped([t, x.count / t])
-            return spikes(sequence).reshaped(x.shape)
+            if spec.calibrated {
+                // Rate-coded conversion: membrane starts at θ/2 (so the spike count rounds
+                // rather than floors), spikes carry θ so the next layer sees θ·rate ≈ ReLU.
+                let theta = threshold!.item
+                let v0 = Tensor.full([sequence.shape[1]], theta / 2)
+                y = (multiStep(sequence, v0: v0).spikes * theta).reshaped(x.shape)
+            } else {
+                y = spikes(sequence).reshaped(x.shape)
+            }
         }
+        forwardObserver?(self, x, y)
+        return y
     }
 
     /// One step of the general-SNN neuron on `input` (any shape) from the starting membrane
@@ -134,18 +146,21 @@ public final class NeuronLayer: Module, UnaryLayer {
         }
     }
 
+    /// The firing threshold: a calibrated (converted) layer's θ, else the spec's.
+    private var firingThreshold: Float { spec.calibrated ? threshold!.item : spec.resolvedThreshold }
+
     private var ifConfiguration: IFConfiguration {
-        IFConfiguration(vThreshold: spec.resolvedThreshold, vReset: spec.vReset, detachReset: spec.detachReset,
+        IFConfiguration(vThreshold: firingThreshold, vReset: spec.vReset, detachReset: spec.detachReset,
                         surrogate: spec.resolvedSurrogate)
     }
 
     private var lifConfiguration: LIFConfiguration {
-        LIFConfiguration(tau: spec.tau, vThreshold: spec.resolvedThreshold, vReset: spec.vReset,
+        LIFConfiguration(tau: spec.tau, vThreshold: firingThreshold, vReset: spec.vReset,
                          decayInput: spec.decayInput, detachReset: spec.detachReset, surrogate: spec.resolvedSurrogate)
     }
 
     private var plifConfiguration: PLIFConfiguration {
-        PLIFConfiguration(initTau: spec.tau, vThreshold: spec.resolvedThreshold, vReset: spec.vReset,
+        PLIFConfiguration(initTau: spec.tau, vThreshold: firingThreshold, vReset: spec.vReset,
                           decayInput: spec.decayInput, detachReset: spec.detachReset, surrogate: spec.resolvedSurrogate)
     }
 
@@ -153,15 +168,19 @@ public final class NeuronLayer: Module, UnaryLayer {
     /// variants that have one, the membrane potential at every step (IF/LIF/PLIF: V after reset;
     /// PSU family: the potential compared with the threshold; general SNN: mem), both shaped like
     /// `x`. The PSN family has no membrane (nil). Not for ReLU or SpikePack, which have no time axis.
-    public func multiStep(_ x: Tensor) -> (spikes: Tensor, membrane: Tensor?) {
+    /// `v0` (IF/LIF/PLIF only) is the membrane before the first step (default: resting).
+    /// A calibrated layer fires at its `threshold` tensor's θ (spikes stay 0/1 here).
+    public func multiStep(_ x: Tensor, v0: Tensor? = nil) -> (spikes: Tensor, membrane: Tensor?) {
         let s = spec, recorder = firingRate
+        precondition(v0 == nil || [.if, .lif, .plif].contains(s.variant),
+                     "NeuronLayer.multiStep: an initial membrane applies to if, lif and plif, not \(s.variant.rawValue)")
         switch s.variant {
         case .if:
-            return both(ifMultiStep(x, ifConfiguration, alpha: alpha, recorder: recorder))
+            return both(ifMultiStep(x, ifConfiguration, v0: v0, alpha: alpha, recorder: recorder))
         case .lif:
-            return both(lifMultiStep(x, lifConfiguration, alpha: alpha, recorder: recorder))
+            return both(lifMultiStep(x, lifConfiguration, v0: v0, alpha: alpha, recorder: recorder))
         case .plif:
-            return both(plifMultiStep(x, w: w!, plifConfiguration, alpha: alpha, recorder: recorder))
+            return both(plifMultiStep(x, w: w!, plifConfiguration, v0: v0, alpha: alpha, recorder: recorder))
         case .psn:
             return (psn(x, weight: weight!, bias: bias!, surrogate: s.resolvedSurrogate, recorder: recorder), nil)
         case .maskedPSN:

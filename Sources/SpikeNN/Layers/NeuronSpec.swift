@@ -90,6 +90,11 @@ public struct NeuronSpec: Sendable, Hashable {
     public var thresholdMode: SpikePackThresholdMode
     /// SpikePack's straight-through estimator outside the clamp range (`gradient`).
     public var spikePackGradient: SpikePackGradient
+    /// IF/LIF/PLIF converted from a ReLU ANN (docs/conversion.md): the layer holds its own
+    /// threshold θ (`threshold` [1], set by calibration), starts each forward with the membrane
+    /// at θ/2 and emits spikes of amplitude θ, so its rate times θ approximates the ReLU it
+    /// replaced. SpikePack's counterpart is `thresholdMode = .calibrated`.
+    public var calibrated: Bool = false
 
     /// A spec of `variant` with every option at its default unless given.
     public init(_ variant: Variant, timeSteps: Int = 4, vThreshold: Float? = nil, tau: Float = 2,
@@ -164,6 +169,9 @@ public struct NeuronSpec: Sendable, Hashable {
             if !(resolvedThreshold > 0) { return "spikepack threshold must be positive, got \(resolvedThreshold)" }
         case .if, .psn, .generalSNN, .relu:
             break
+        }
+        if calibrated, ![.if, .lif, .plif].contains(variant) {
+            return "only if, lif and plif take a calibrated threshold (spikepack: thresholdMode calibrated), not \(variant.rawValue)"
         }
         if learnableAlpha == true, [.psn, .maskedPSN, .slidingPSN, .generalSNN, .spikePack, .relu].contains(variant) {
             return "\(variant.rawValue) has no learnable surrogate alpha (learnable_alpha: true)"

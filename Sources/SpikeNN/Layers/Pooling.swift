@@ -8,6 +8,9 @@ public final class MaxPool2d: Module, UnaryLayer {
     public let stride: (Int, Int)
     /// Padding (counts as −∞).
     public let padding: (Int, Int)
+    /// In a converted rate-coded SNN, its T: pool with `gatedMaxPool2d` (the window's most
+    /// active unit so far) instead of the max of each step's spikes; nil (default) pools plainly.
+    public var spikeGateTimeSteps: Int?
 
     /// Max pooling with a `kernelSize` window.
     public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
@@ -22,7 +25,10 @@ public final class MaxPool2d: Module, UnaryLayer {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        maxPool2d(x, kernel: kernelSize, stride: stride, padding: padding)
+        if let t = spikeGateTimeSteps {
+            return gatedMaxPool2d(x, timeSteps: t, kernel: kernelSize, stride: stride, padding: padding)
+        }
+        return maxPool2d(x, kernel: kernelSize, stride: stride, padding: padding)
     }
 }
 
