@@ -2,19 +2,57 @@ import Foundation
 import SpikeData
 import SpikeTensor
 
-/// Image (or event, or sequence) classification: cross-entropy on logits `[N, classes]`,
-/// top-1 while training, loss, top-1 and top-5 on the test set.
+/// Image (or event, or sequence) classification: the manifest's loss on the time-averaged
+/// outputs `[N, classes]`, top-1 while training, loss, top-1 and top-5 on the test set.
 public final class ClassificationTask: RunTask {
-    public let labelSmoothing: Float
+    /// What the outputs are trained against (`training.loss`).
+    public enum Loss: Equatable, Sendable {
+        /// Cross-entropy of the logits, with label smoothing while training.
+        case crossEntropy(labelSmoothing: Float)
+        /// Mean squared error of the outputs to the one-hot label.
+        case meanSquared
+        /// The outputs clamped at 1 from above, then mean squared error to the one-hot label
+        /// (BrainCog's UnilateralMse as the PSU SHD script names it).
+        case unilateralMeanSquared
+    }
+
+    public let loss: Loss
     private var partial = EpochAccumulator()
 
-    public init(labelSmoothing: Float = 0) { self.labelSmoothing = labelSmoothing }
+    public init(loss: Loss = .crossEntropy(labelSmoothing: 0)) { self.loss = loss }
+
+    public convenience init(labelSmoothing: Float) { self.init(loss: .crossEntropy(labelSmoothing: labelSmoothing)) }
+
+    /// Label smoothing of a cross-entropy loss (0 for the others).
+    public var labelSmoothing: Float {
+        if case .crossEntropy(let smoothing) = loss { return smoothing }
+        return 0
+    }
+
+    /// The loss of `output` `[N, classes]` against Int32 `labels`, smoothed only when `training`.
+    public func lossValue(_ output: Tensor, _ labels: Tensor, training: Bool) -> Tensor {
+        switch loss {
+        case .crossEntropy(let smoothing):
+            return crossEntropy(output, labels, labelSmoothing: training ? smoothing : 0)
+        case .meanSquared:
+            return mseLoss(output, Self.oneHot(labels, classes: output.shape[1]))
+        case .unilateralMeanSquared:
+            return mseLoss(output.clamp(max: 1), Self.oneHot(labels, classes: output.shape[1]))
+        }
+    }
+
+    /// Float `[N, classes]` with 1 at each row's label.
+    static func oneHot(_ labels: Tensor, classes: Int) -> Tensor {
+        var values = [Float](repeating: 0, count: labels.count * classes)
+        for (row, label) in labels.int32s.enumerated() { values[row * classes + Int(label)] = 1 }
+        return Tensor(values, shape: [labels.count, classes])
+    }
 
     public var trainColumns: [String] { ["train_loss", "train_top1"] }
     public var testColumns: [String] { ["test_loss", "test_top1", "test_top5"] }
 
     public func trainingLoss(_ output: Tensor, _ batch: Batch) -> Tensor {
-        crossEntropy(output, batch.labels, labelSmoothing: labelSmoothing)
+        lossValue(output, batch.labels, training: true)
     }
 
     public func recordTraining(_ output: Tensor, _ batch: Batch, loss: Double) {
@@ -35,7 +73,7 @@ public final class ClassificationTask: RunTask {
     }
 
     public func evaluate(_ model: any ClassifierModel, on batcher: Batcher) -> TaskEvaluation {
-        let result = Evaluation.run(model, on: batcher)
+        let result = Evaluation.run(model, on: batcher) { self.lossValue($0, $1, training: false) }
         return TaskEvaluation(values: [result.loss, result.top1, result.top5], firingRate: result.firingRate,
                               samples: result.samples)
     }

@@ -77,7 +77,15 @@ public enum RunTasks {
     public static func make(_ experiment: Experiment) throws -> any RunTask {
         switch experiment.task {
         case .classification:
-            return ClassificationTask(labelSmoothing: Float(experiment.training.labelSmoothing ?? 0))
+            switch experiment.training.loss {
+            case .ce: return ClassificationTask(labelSmoothing: Float(experiment.training.labelSmoothing ?? 0))
+            case .mse: return ClassificationTask(loss: .meanSquared)
+            case .mseOneHot: return ClassificationTask(loss: .unilateralMeanSquared)
+            case .tet:
+                // TET needs every step's logits; the models return their mean over T.
+                throw BuildError.unsupported(keyPath: "training.loss", value: "tet",
+                                             supported: ["ce", "mse", "mse_onehot (tet, the per-step loss, is not built yet)"])
+            }
         case .segmentation:
             // Per-pixel cross-entropy is the one segmentation loss built.
             if experiment.training.loss != .ce {
