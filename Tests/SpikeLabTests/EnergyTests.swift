@@ -149,4 +149,23 @@ struct EnergyTests {
         // Observers are detached afterwards.
         #expect(meter.model.namedModules().allSatisfy { $0.module.forwardObserver == nil })
     }
+
+    @Test("a layer fed a real-valued stream after the spiking neurons is charged as MACs, not accumulates")
+    func realValuedAfterSpikes() {
+        // Linear(4→3) → IF → Linear(3→128, random weights) → Linear(128→2): the last layer reads
+        // real-valued sums of spikes (hundreds of distinct values), the one before it reads spikes.
+        var rng = PhiloxGenerator(seed: 5)
+        let model = Sequential(Linear(weight: Tensor.uniform([3, 4], low: 0, high: 1.5, rng: &rng), bias: nil),
+                               NeuronLayer(spec: NeuronSpec(.if, timeSteps: 2), rng: &rng),
+                               Linear(weight: Tensor.uniform([128, 3], low: -1, high: 1, rng: &rng), bias: nil),
+                               Linear(weight: Tensor.uniform([2, 128], low: -1, high: 1, rng: &rng), bias: nil))
+        let meter = EnergyMeter(model: model)
+        meter.measure(inputs: Tensor.uniform([2 * 100, 4], low: 0, high: 0.6, rng: &rng), count: 100)
+        let report = meter.report()
+        #expect(report.layers.map(\.name) == ["0", "2", "3"])
+        #expect(report.layers.map(\.operation) == [.mac, .ac, .mac])
+        #expect(EnergyMeter.isSpikeDerived(Tensor([0, 1, 1, 0, 0.25, 0.5], shape: [6])))
+        #expect(!EnergyMeter.isSpikeDerived(Tensor((0..<300).map { Float($0) / 7 }, shape: [300])))
+        #expect(!EnergyMeter.isSpikeDerived(Tensor([0, .nan], shape: [2])))
+    }
 }

@@ -6,10 +6,14 @@ import SpikeTensor
 /// `Conv1d`, `Conv2d` and `Linear` of the tree, runs forwards without gradients in eval mode,
 /// and counts each layer's MACs and non-zero-input operations from the tensors it received.
 ///
-/// A layer is charged as accumulates (AC) when a spiking neuron layer (any `NeuronLayer` but
-/// ReLU) has already run in the same forward, i.e. its input is derived from spikes; layers
-/// before the first spiking neuron (the encoding layers on the analog input), and every layer
-/// of an ANN, are charged as multiply-accumulates (MAC).
+/// A layer is charged as accumulates (AC) when its input is derived from spikes: a spiking
+/// neuron layer (any `NeuronLayer` but ReLU) has already run in the same forward, and the input
+/// holds only a few distinct values (`spikeLevelLimit`) — spikes, spikes averaged by pooling,
+/// spike counts added by residual connections, SpikePack's packed levels. Layers before the
+/// first spiking neuron (the encoding layers on the analog input), layers fed a real-valued
+/// stream after it (the general SNN's MLPs, patch merging and head read the residual stream),
+/// and every layer of an ANN are charged as multiply-accumulates (MAC). A layer that received
+/// a real-valued input in any measured batch stays MAC.
 public final class EnergyMeter {
     /// The model measured.
     public let model: any ClassifierModel
@@ -21,7 +25,13 @@ public final class EnergyMeter {
     public private(set) var neuronSpikes = 0
     public private(set) var neuronSteps = 0
 
+    /// Most distinct values a spike-derived input may hold (binary spikes hold 2; pooling a
+    /// k×k window of them gives k² + 1; a real-valued activation holds thousands per batch).
+    public static let spikeLevelLimit = 256
+
     private let synaptic: [(index: Int, module: Module)]
+    /// Layers that have received a real-valued input in some measured batch.
+    private var realValued: Set<Int> = []
     private let spikingNeurons: [NeuronLayer]
     /// Neuron-steps the spiking layers had recorded when the current forward began.
     private var baseline = 0
@@ -62,8 +72,9 @@ public final class EnergyMeter {
         for layer in neurons { layer.recordsFiringRate = true }
         for (index, module) in synaptic {
             module.forwardObserver = { [unowned self] layer, input, output in
-                // Decided by what ran before this layer in this forward (the same every forward).
-                self.layers[index].operation = self.neuronStepsSoFar() > self.baseline ? .ac : .mac
+                // Decided by what ran before this layer in this forward and by what it received.
+                if self.neuronStepsSoFar() == self.baseline || !Self.isSpikeDerived(input) { self.realValued.insert(index) }
+                self.layers[index].operation = self.realValued.contains(index) ? .mac : .ac
                 self.layers[index].add(layer: layer, input: input, output: output, samples: self.batchSamples)
             }
         }
@@ -80,6 +91,16 @@ public final class EnergyMeter {
         batchSamples = count
         noGrad { _ = model(inputs) }
         samples += count
+    }
+
+    /// Whether `input` holds at most `spikeLevelLimit` distinct finite values.
+    static func isSpikeDerived(_ input: Tensor) -> Bool {
+        var levels = Set<UInt32>()
+        for value in input.floats {
+            guard value.isFinite else { return false }
+            if levels.insert((value == 0 ? 0 : value).bitPattern).inserted, levels.count > spikeLevelLimit { return false }
+        }
+        return true
     }
 
     /// Runs at most `batches` batches of `batcher` from its start (nil: all of them).
