@@ -141,9 +141,10 @@ struct ConversionRunTests {
         #expect(thresholds.allSatisfy { $0.tensor.item > 0 })
         #expect(try CheckpointEvaluation.locate(stopped, which: nil) == convertedPath)
         let evaluated = try CheckpointEvaluation.run(checkpointAt: convertedPath, split: .test)
-        #expect(evaluated.result.top1 == rows[1][2] && evaluated.result.loss == rows[1][1] && evaluated.result.samples == 500)
+        // Classification's test columns: test_loss, test_top1, test_top5.
+        #expect(evaluated.result.values[1] == rows[1][2] && evaluated.result.values[0] == rows[1][1] && evaluated.result.samples == 500)
         let ann = try CheckpointEvaluation.run(checkpointAt: stopped + "/checkpoints/last.h5", split: .test)
-        #expect(ann.result.top1 == rows[1][5] && ann.result.firingRate.isNaN)
+        #expect(ann.result.values[1] == rows[1][5] && ann.result.firingRate.isNaN)
         let energy = try CheckpointEnergy.run(checkpointAt: convertedPath, batches: 2, costs: EnergyCosts())
         #expect(!energy.report.layers.isEmpty)
     }
