@@ -316,12 +316,12 @@ struct TableJoinTests {
         let (fixture, table, runs) = try threeRows()
         defer { withExtendedLifetime(fixture) {} }
         let text = TableWriter.csv(TableReport(table: table, runs: runs, profile: "cpu"))
-        let r = fixture.directory + "/R"
+        let r = fixture.directory + "/R", f = "fashion_mnist at /usr/share/datasets/fashion-mnist"
         #expect(text == """
-        row,reported,reproduced,difference,metric,select,profile,status,epochs,run_directory,comment,note
-        "A, done",91.0,90.00,-1.00,test_top1,best,cpu,done,3/3,\(r)/row-a/cpu,from the paper's Table 2,
-        B,,75.00,,test_top1,best,cpu,partial,1/3,\(r)/row-b/cpu,,interrupted after epoch 1 of 3
-        C,88.25,,,test_top1,best,cpu,missing,,\(r)/row-c/cpu,,
+        row,reported,reproduced,difference,metric,select,profile,status,epochs,data,substitutes,run_directory,comment,note
+        "A, done",91.0,90.00,-1.00,test_top1,best,cpu,done,3/3,"\(f), train subset 100",,\(r)/row-a/cpu,from the paper's Table 2,
+        B,,75.00,,test_top1,best,cpu,partial,1/3,"\(f), train subset 100",,\(r)/row-b/cpu,,interrupted after epoch 1 of 3
+        C,88.25,,,test_top1,best,cpu,missing,,"\(f), train subset 100",,\(r)/row-c/cpu,,
 
         """)
     }
@@ -332,17 +332,18 @@ struct TableJoinTests {
         defer { withExtendedLifetime(fixture) {} }
         let text = TableWriter.markdown(TableReport(table: table, runs: runs, profile: "cpu"))
         let r = fixture.directory + "/R", t = fixture.directory + "/table.yaml"
+        let f = "fashion_mnist at /usr/share/datasets/fashion-mnist"
         #expect(text == """
         # demo / neurons: Three rows
 
         Best-epoch test top-1 accuracy (%); profile `cpu`. Reported numbers from `\(t)` (— where unknown). Difference = reproduced − reported.
         Regenerate: `spikelab tables \(t) --profile cpu`.
 
-        | row | reported | reproduced | difference | profile | status | epochs | run directory |
-        |---|---:|---:|---:|---|---|---:|---|
-        | A, done | 91.0 | 90.00 | -1.00 | cpu | done | 3/3 | `\(r)/row-a/cpu` |
-        | B | — | 75.00 | — | cpu | partial | 1/3 | `\(r)/row-b/cpu` |
-        | C | 88.25 | — | — | cpu | missing | — | `\(r)/row-c/cpu` |
+        | row | reported | reproduced | difference | profile | status | epochs | data | run directory |
+        |---|---:|---:|---:|---|---|---:|---|---|
+        | A, done | 91.0 | 90.00 | -1.00 | cpu | done | 3/3 | \(f), train subset 100 | `\(r)/row-a/cpu` |
+        | B | — | 75.00 | — | cpu | partial | 1/3 | \(f), train subset 100 | `\(r)/row-b/cpu` |
+        | C | 88.25 | — | — | cpu | missing | — | \(f), train subset 100 | `\(r)/row-c/cpu` |
 
         - **A, done**: from the paper's Table 2
         - **B**: interrupted after epoch 1 of 3
@@ -352,6 +353,62 @@ struct TableJoinTests {
         """)
         let elsewhere = TableWriter.markdown(TableReport(table: table, runs: runs, profile: "cpu", resultsRoot: "elsewhere"))
         #expect(elsewhere.contains("Regenerate: `spikelab tables \(t) --profile cpu --results elsewhere`.\n"))
+    }
+
+    @Test("a profile that reads other data than the manifest as written is shown as a substitute, in the CSV and the Markdown")
+    func substitutes() throws {
+        let fixture = TableFixture()
+        fixture.write("events.yaml", """
+        name: events
+        data: {loader: cifar10_dvs, root: datasets/cifar10_dvs, split: per_class_first_90, batch_size: 8, resize: 32}
+        model: {arch: dvs_vgg}
+        neuron: {variant: lif, time_steps: 4}
+        training: {epochs: 3, optimizer: {kind: adam, lr: 0.001}}
+        profiles:
+          cpu: {data: {loader: nmnist, root: datasets/demo/nmnist, split: null, test_subset: 50}}
+          small: {data: {subset: 10}}
+
+        """)
+        fixture.manifest("same.yaml", name: "same")
+        fixture.write("table.yaml", "paper: p\ntable: t\nrows:\n  - {row: E, manifest: events.yaml, reported: 80}\n  - {row: S, manifest: same.yaml, reported: null}\n")
+        let table = try TableFile.load(contentsOf: fixture.directory + "/table.yaml")
+        let report = TableReport(table: table, runs: try table.runs(profile: "cpu", resultsRoot: "R"), profile: "cpu")
+        #expect(report.lines.map(\.data) == ["nmnist at datasets/demo/nmnist, test subset 50",
+                                             "fashion_mnist at /usr/share/datasets/fashion-mnist, train subset 100"])
+        #expect(report.lines.map(\.substitutes) == ["cifar10_dvs at datasets/cifar10_dvs", nil])
+        let csv = TableWriter.csv(report).split(separator: "\n").map(String.init)
+        #expect(csv[1] == "E,80,,,test_top1,best,cpu,missing,,\"nmnist at datasets/demo/nmnist, test subset 50\",cifar10_dvs at datasets/cifar10_dvs,R/events/cpu,,")
+        let markdown = TableWriter.markdown(report)
+        #expect(markdown.contains("| E | 80 | — | — | cpu | missing | — | nmnist at datasets/demo/nmnist, test subset 50 instead of cifar10_dvs at datasets/cifar10_dvs | `R/events/cpu` |\n"))
+        #expect(markdown.contains("\"instead of\" names the paper's data"))
+
+        // Only a subset (same loader and root) is no substitute; the full setting reads the paper's data.
+        let oneRow = try TableFile.load(yaml: "paper: p\ntable: t\nrows:\n  - {row: E, manifest: events.yaml, reported: 80}\n",
+                                        path: fixture.directory + "/t2.yaml")
+        let subsetOnly = TableReport(table: oneRow, runs: try oneRow.runs(profile: "small", resultsRoot: "R"), profile: "small")
+        #expect(subsetOnly.lines.map(\.substitutes) == [nil])
+        #expect(subsetOnly.lines.map(\.data) == ["cifar10_dvs at datasets/cifar10_dvs, train subset 10"])
+        let full = TableReport(table: oneRow, runs: try oneRow.runs(profile: nil, resultsRoot: "R"), profile: nil)
+        #expect(full.lines.map(\.substitutes) == [nil])
+        #expect(!TableWriter.markdown(full).contains("instead of"))
+    }
+
+    @Test("a full setting that does not load is reported even when the profile loads")
+    func brokenFullSetting() throws {
+        let fixture = TableFixture()
+        // The cpu profile repairs the batch size the manifest as written gets wrong.
+        fixture.write("a.yaml", "name: a\ndata: {loader: fashion_mnist, batch_size: 0}\nmodel: {arch: spiking_cnn_28}\ntraining: {epochs: 1, optimizer: {lr: 0.1}}\nprofiles:\n  cpu: {data: {batch_size: 4}}\n")
+        fixture.write("table.yaml", "paper: p\ntable: t\nrows:\n  - {row: A, manifest: a.yaml, reported: null}\n")
+        let table = try TableFile.load(contentsOf: fixture.directory + "/table.yaml")
+        do {
+            _ = try table.runs(profile: "cpu")
+            Issue.record("the broken full setting must be reported")
+        } catch {
+            #expect(error.errors.map { $0.description.replacingOccurrences(of: fixture.directory, with: "DIR") } == [
+                "DIR/table.yaml:4:5: rows[0].manifest: 'a.yaml' does not load as written (the paper's setting, which the table compares the profile's data with) (error below)",
+                "DIR/a.yaml:2:43: data.batch_size: 0 is out of range; allowed: an integer >= 1",
+            ])
+        }
     }
 
     @Test("write puts <paper>-<table>.csv and .md in the output folder")

@@ -7,30 +7,44 @@ public struct TableRowRun: Sendable {
     public let manifest: Manifest
     /// `RESULTS/<name>/<profile>`, as `spikelab run` names it.
     public let directory: String
+    /// The data of the manifest as written (the paper's setting), when a profile was applied;
+    /// the table compares it with the profile's data to show substitutes (demo data for a
+    /// dataset that is not on the machine).
+    public var paperData: DataSettings? = nil
 }
 
 extension TableFile {
     /// Loads every row's manifest under `profile` (nil: the full setting) and names its run
-    /// directory `resultsRoot/<name>/<profile or full>`. Every manifest error is thrown together,
-    /// after a line naming the row it belongs to.
+    /// directory `resultsRoot/<name>/<profile or full>`. With a profile, the manifest as written
+    /// (the paper's setting) is loaded and checked too, so the table can show which data the
+    /// profile substitutes. Every manifest error is thrown together, after a line naming the row
+    /// it belongs to.
     public func runs(profile: String?, resultsRoot: String = "runs") throws(TableErrors) -> [TableRowRun] {
         var errors: [ManifestError] = []
         var runs: [TableRowRun] = []
         for (index, row) in rows.enumerated() {
-            do {
-                let manifest = try Manifest.load(contentsOf: row.manifest, profile: profile)
-                let directory = resultsRoot + "/" + manifest.experiment.name + "/" + (profile ?? "full")
-                if let earlier = runs.firstIndex(where: { $0.directory == directory }) {
+            func load(_ profile: String?, failing phrase: String) -> Manifest? {
+                do {
+                    return try Manifest.load(contentsOf: row.manifest, profile: profile)
+                } catch {
                     errors.append(ManifestError(row.location, keyPath: "rows[\(index)].manifest", .incompatible(
-                        "'\(row.manifestAsWritten)' has the name '\(manifest.experiment.name)', like rows[\(earlier)]'s manifest; both would run in \(directory), so give each manifest its own name")))
+                        "'\(row.manifestAsWritten)' does not load\(phrase) (\(error.errors.count == 1 ? "error" : "errors") below)")))
+                    errors += error.errors
+                    return nil
                 }
-                runs.append(TableRowRun(row: row, manifest: manifest, directory: directory))
-            } catch {
-                let with = profile.map { " with --profile \($0)" } ?? ""
-                errors.append(ManifestError(row.location, keyPath: "rows[\(index)].manifest", .incompatible(
-                    "'\(row.manifestAsWritten)' does not load\(with) (\(error.errors.count == 1 ? "error" : "errors") below)")))
-                errors += error.errors
             }
+            guard let manifest = load(profile, failing: profile.map { " with --profile \($0)" } ?? "") else { continue }
+            var paperData = manifest.experiment.data
+            if profile != nil {
+                guard let paper = load(nil, failing: " as written (the paper's setting, which the table compares the profile's data with)") else { continue }
+                paperData = paper.experiment.data
+            }
+            let directory = resultsRoot + "/" + manifest.experiment.name + "/" + (profile ?? "full")
+            if let earlier = runs.firstIndex(where: { $0.directory == directory }) {
+                errors.append(ManifestError(row.location, keyPath: "rows[\(index)].manifest", .incompatible(
+                    "'\(row.manifestAsWritten)' has the name '\(manifest.experiment.name)', like rows[\(earlier)]'s manifest; both would run in \(directory), so give each manifest its own name")))
+            }
+            runs.append(TableRowRun(row: row, manifest: manifest, directory: directory, paperData: paperData))
         }
         guard errors.isEmpty else { throw TableErrors(path: path, errors: errors) }
         return runs
@@ -51,6 +65,12 @@ public struct TableLine: Sendable, Equatable {
     public let status: RunRecord.Status
     public let epochsCompleted: Int?
     public let epochsTotal: Int?
+    /// The data the row's run reads under this profile: "loader at root", with any subsets.
+    public let data: String
+    /// The paper's data (the manifest as written) when the profile reads other data (another
+    /// loader or root), e.g. a demo set standing in for a dataset that is not on the machine;
+    /// nil when the profile reads the paper's data.
+    public let substitutes: String?
     /// The table file's comment.
     public let comment: String?
     /// What the harness found: a partial run's state, changed settings, unreadable files.
@@ -85,12 +105,29 @@ public struct TableReport: Sendable, Equatable {
                              directory: run.directory, status: record.status,
                              epochsCompleted: record.status == .missing ? nil : record.epochsCompleted,
                              epochsTotal: record.epochsTotal ?? run.manifest.experiment.training.epochs,
+                             data: run.manifest.experiment.data.phrase(withSubsets: true),
+                             substitutes: run.paperData.flatMap { paper in
+                                 let used = run.manifest.experiment.data
+                                 return paper.loader == used.loader && paper.root == used.root ? nil : paper.phrase(withSubsets: false)
+                             },
                              comment: run.row.comment, notes: notes)
         }
     }
 
     /// How many rows have each status.
     public func count(_ status: RunRecord.Status) -> Int { lines.filter { $0.status == status }.count }
+}
+
+extension DataSettings {
+    /// "cifar10 at datasets/demo/cifar10, train subset 1000, test subset 200".
+    func phrase(withSubsets: Bool) -> String {
+        var text = "\(loader.rawValue) at \(root)"
+        if withSubsets {
+            if let subset { text += ", train subset \(subset)" }
+            if let testSubset { text += ", test subset \(testSubset)" }
+        }
+        return text
+    }
 }
 
 private func zip2(_ a: Double?, _ b: Double?) -> (Double, Double)? {

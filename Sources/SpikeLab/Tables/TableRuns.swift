@@ -81,7 +81,7 @@ public enum RunExport {
             } catch {
                 throw RunError.io(path: target, reason: error.localizedDescription)
             }
-            return TableRowRun(row: run.row, manifest: run.manifest, directory: target)
+            return TableRowRun(row: run.row, manifest: run.manifest, directory: target, paperData: run.paperData)
         }
     }
 }

@@ -8,7 +8,7 @@ import Foundation
 public enum TableWriter {
     /// The CSV header.
     public static let csvColumns = ["row", "reported", "reproduced", "difference", "metric", "select", "profile",
-                                    "status", "epochs", "run_directory", "comment", "note"]
+                                    "status", "epochs", "data", "substitutes", "run_directory", "comment", "note"]
 
     /// RFC 4180 CSV: one line per row; empty fields for unknown numbers.
     public static func csv(_ report: TableReport) -> String {
@@ -17,7 +17,8 @@ public enum TableWriter {
         for line in report.lines {
             let fields = [line.label, line.reportedText ?? "", format(line.reproduced, metric), signed(line.difference, metric),
                           metric.rawValue, report.table.select.rawValue, line.profile, line.status.rawValue,
-                          epochs(line), line.directory, line.comment ?? "", line.notes.joined(separator: "; ")]
+                          epochs(line), line.data, line.substitutes ?? "", line.directory, line.comment ?? "",
+                          line.notes.joined(separator: "; ")]
             lines.append(fields.map(csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -29,15 +30,20 @@ public enum TableWriter {
         var out = "# \(table.paper) / \(table.table)" + (table.title.map { ": \($0)" } ?? "") + "\n\n"
         let which = table.select == .best ? "Best-epoch" : "Final-epoch"
         out += "\(which) \(metric.phrase); profile `\(report.profile)`. Reported numbers from `\(table.path)`"
-        out += " (— where unknown). Difference = reproduced − reported.\n"
+        out += " (— where unknown). Difference = reproduced − reported."
+        if report.lines.contains(where: { $0.substitutes != nil }) {
+            out += " Data: what each row's run reads under this profile; \"instead of\" names the paper's data (the manifest as written) where the profile substitutes other data."
+        }
+        out += "\n"
         out += "Regenerate: `spikelab tables \(table.path)" + (report.profile == "full" ? "" : " --profile \(report.profile)")
             + (report.resultsRoot == "runs" ? "" : " --results \(report.resultsRoot)") + "`.\n\n"
-        out += "| row | reported | reproduced | difference | profile | status | epochs | run directory |\n"
-        out += "|---|---:|---:|---:|---|---|---:|---|\n"
+        out += "| row | reported | reproduced | difference | profile | status | epochs | data | run directory |\n"
+        out += "|---|---:|---:|---:|---|---|---:|---|---|\n"
         for line in report.lines {
             let cells = [cell(line.label), line.reportedText ?? "—", format(line.reproduced, metric).nonEmpty ?? "—",
                          signed(line.difference, metric).nonEmpty ?? "—", line.profile, line.status.rawValue,
-                         epochs(line).nonEmpty ?? "—", "`\(cell(line.directory))`"]
+                         epochs(line).nonEmpty ?? "—", cell(line.data + (line.substitutes.map { " instead of \($0)" } ?? "")),
+                         "`\(cell(line.directory))`"]
             out += "| " + cells.joined(separator: " | ") + " |\n"
         }
         let remarks = report.lines.filter { $0.comment != nil || !$0.notes.isEmpty }
