@@ -5,12 +5,14 @@ import SpikeLab
 /// `spikelab eval`: evaluate a checkpoint on its manifest's data.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate a run's checkpoint: loss, top-1, top-5 and firing rate.",
+        abstract: "Evaluate a run's checkpoint: loss, top-1, top-5 (detection: mAP@0.5, mAP@[.5:.95]) and firing rate.",
         discussion: """
             Rebuilds the model from the manifest stored in the checkpoint, loads its weights and \
             evaluates on the test split (data.test_subset) or the training split (data.subset, \
             without augmentation). Writes nothing into the run directory; --out FILE saves the \
-            result as JSON. Uses the run's thread count, so the test metrics equal metrics.csv's row.
+            result as JSON. Uses the run's thread count, so the test metrics equal metrics.csv's row. \
+            A detection run reports VOC all-point mAP@0.5 and COCO mAP@[.50:.95]; --detections DIR \
+            writes DIR/ground_truth.json and DIR/<split>.json (COCO formats) for `spikelab score detection`.
             Exit codes: 0 done, 2 bad arguments or no such checkpoint, 3 unreadable checkpoint or missing data.
             """)
 
@@ -25,6 +27,9 @@ struct Eval: ParsableCommand {
 
     @Option(help: "Also write the result as JSON to this file.")
     var out: String?
+
+    @Option(help: "Detection runs: write ground_truth.json and <split>.json (COCO formats) into this folder.")
+    var detections: String?
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
@@ -47,6 +52,13 @@ struct Eval: ParsableCommand {
             let file = try CheckpointEvaluation.locate(path, which: checkpoint.flatMap { CheckpointEvaluation.Which(rawValue: $0) })
             let evaluation = try CheckpointEvaluation.run(checkpointAt: file, split: CheckpointEvaluation.Split(rawValue: split)!,
                                                           threads: threads)
+            if let detections {
+                guard let result = evaluation.detection else {
+                    FileHandle.standardError.write(Data("error: --detections applies to detection runs; \(file) is a checkpoint of \(evaluation.manifestName), which is not one\n".utf8))
+                    throw ExitCode(ExitStatus.badInput)
+                }
+                try DetectionPipeline.write(result, to: detections, name: split)
+            }
             let text = try evaluation.json()
             if let out {
                 do {

@@ -25,6 +25,8 @@ public struct CheckpointEvaluation {
     public var split: Split
     public var threads: Int
     public var result: Evaluation
+    /// A detector's evaluation (then `result` holds its loss and firing rate, top-1 and top-5 NaN).
+    public var detection: DetectionEvaluation?
 
     /// The checkpoint file `path` names: the file itself, or `checkpoints/<which>.h5` of a run
     /// directory (`which` defaults to last; it is an error with a file path).
@@ -52,9 +54,19 @@ public struct CheckpointEvaluation {
     public static func run(checkpointAt path: String, split: Split, threads: Int? = nil) throws -> CheckpointEvaluation {
         let loaded = try LoadedCheckpoint(path: path, threads: threads)
         let checkpoint = loaded.checkpoint, experiment = loaded.experiment
+        if experiment.task == .detection {
+            let setup = try DetectionSetup(experiment)
+            let batcher = setup.evalBatcher(split: split == .test ? .test : .train)
+            let d = try DetectionPipeline.evaluate(loaded.model, on: batcher, loss: setup.loss, decoder: setup.decoder)
+            return CheckpointEvaluation(checkpointPath: path, manifestName: experiment.name, epoch: checkpoint.epoch,
+                                        globalStep: checkpoint.globalStep, split: split, threads: Threads.count,
+                                        result: Evaluation(loss: d.loss, top1: .nan, top5: .nan, firingRate: d.firingRate,
+                                                           samples: d.samples),
+                                        detection: d)
+        }
         let batcher = try loaded.batcher(split: split)
         defer { batcher.stopPrefetching() }
-        let result = Evaluation.run(loaded.model, on: batcher)
+        let result = try Evaluation.run(loaded.model, on: batcher)
         return CheckpointEvaluation(checkpointPath: path, manifestName: experiment.name, epoch: checkpoint.epoch,
                                     globalStep: checkpoint.globalStep, split: split, threads: Threads.count,
                                     result: result)
@@ -63,6 +75,17 @@ public struct CheckpointEvaluation {
     /// Plain text, one value per line.
     public func table() -> String {
         let r = result
+        if let d = detection {
+            return """
+                \(checkpointPath): \(manifestName), epoch \(epoch), global step \(globalStep)
+                split        \(split.rawValue) (\(r.samples) images, \(threads) threads)
+                loss         \(String(format: "%.6f", r.loss))
+                map50        \(d.map50.map { String(format: "%.4f", $0) } ?? "n/a (no non-difficult objects)")  (VOC all-point AP@0.5)
+                map          \(String(format: "%.4f", d.map))  (COCO AP@[.50:.95])
+                detections   \(d.detections.count)
+                firing_rate  \(r.firingRate.isNaN ? "n/a (no spiking neurons)" : String(format: "%.6f", r.firingRate))
+                """
+        }
         return """
             \(checkpointPath): \(manifestName), epoch \(epoch), global step \(globalStep)
             split        \(split.rawValue) (\(r.samples) samples, \(threads) threads)
@@ -75,12 +98,19 @@ public struct CheckpointEvaluation {
 
     /// JSON with the exact values (firing rate null for an ANN).
     public func json() throws -> String {
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "checkpoint": checkpointPath, "name": manifestName, "epoch": epoch, "global_step": globalStep,
             "split": split.rawValue, "samples": result.samples, "threads": threads,
             "loss": result.loss, "top1": result.top1, "top5": result.top5,
             "firing_rate": result.firingRate.isNaN ? NSNull() : result.firingRate as Any,
         ]
+        if let d = detection {
+            object["top1"] = nil
+            object["top5"] = nil
+            object["map50"] = d.map50.map { $0 as Any } ?? NSNull()
+            object["map"] = d.map
+            object["detections"] = d.detections.count
+        }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
