@@ -218,4 +218,22 @@ struct DetectionTests {
         #expect(values.allSatisfy { $0.isFinite })
         #expect(values.last! < values.first!, "losses \(values)")
     }
+
+    @Test("yolo_tiny at width 1 with 10 classes has the layer-by-layer parameter count written out here")
+    func parameterCount() {
+        var rng = PhiloxGenerator(seed: 0)
+        let model = YOLOTiny(neuron: NeuronSpec(.lif), numClasses: 10, imageSize: 416, rng: &rng)
+        // Backbone: torchvision ResNet-18 without fc (11 689 512 − 513 000).
+        let stem = 3 * 64 * 49 + 2 * 64
+        let layer1 = 2 * (2 * 64 * 64 * 9 + 2 * 128)
+        let layer2 = (64 * 128 * 9 + 128 * 128 * 9 + 64 * 128 + 3 * 256) + (2 * 128 * 128 * 9 + 2 * 256)
+        let layer3 = (128 * 256 * 9 + 256 * 256 * 9 + 128 * 256 + 3 * 512) + (2 * 256 * 256 * 9 + 2 * 512)
+        let layer4 = (256 * 512 * 9 + 512 * 512 * 9 + 256 * 512 + 3 * 1024) + (2 * 512 * 512 * 9 + 2 * 1024)
+        #expect(stem + layer1 + layer2 + layer3 + layer4 == 11_176_512)
+        // Neck and heads: conv weights, BN (2·C), prediction convs with bias, 3·(5 + 10) = 45 outputs.
+        let lateral = 512 * 256 + 2 * 256, head32 = 256 * 512 * 9 + 2 * 512, out32 = 512 * 45 + 45
+        let reduce = 256 * 128 + 2 * 128, head16 = (128 + 256) * 256 * 9 + 2 * 256, out16 = 256 * 45 + 45
+        #expect(model.parameterCount == 11_176_512 + lateral + head32 + out32 + reduce + head16 + out16)
+        #expect(model.parameterCount == 13_441_690)
+    }
 }
