@@ -100,14 +100,6 @@ public enum DetectionPipeline {
     /// is put back into training mode), decoding with `decoder`.
     public static func evaluate(_ model: any ClassifierModel, on batcher: DetectionBatcher, loss: YOLOLoss,
                                 decoder: YOLODecoder) throws -> DetectionEvaluation {
-        let neuronLayers = model.modules(ofType: NeuronLayer.self)
-        model.eval()
-        defer { model.train() }
-        for layer in neuronLayers {
-            layer.recordsFiringRate = true
-            layer.firingRate?.reset()
-        }
-        defer { for layer in neuronLayers { layer.recordsFiringRate = false } }
         let dataset = batcher.dataset
         let categories = categoryIDs(dataset)
         var images: [COCOInstances.Image] = [], annotations: [COCOInstances.Annotation] = []
@@ -115,7 +107,7 @@ public enum DetectionPipeline {
         var perImage: [(index: Int, detections: [Detection])] = []
         var lossSum = 0.0, seen = 0
         batcher.restore(.start)
-        try noGrad {
+        let firingRate = try evaluatingWithFiringRate(model) {
             while let batch = try batcher.next() {
                 let output = model(batch.inputs)
                 let placed = batch.detection!
@@ -152,13 +144,8 @@ public enum DetectionPipeline {
         let truth = COCOInstances(images: images, annotations: annotations, categories: categoryList)
         let voc = try VOCEvaluation.evaluate(groundTruth: truth, detections: detections, method: .allPoint)
         let coco = try COCOEvaluation.evaluate(groundTruth: truth, detections: detections)
-        var spikes = 0, elements = 0
-        for layer in neuronLayers where layer.spec.variant != .relu {
-            spikes += layer.firingRate?.spikeCount ?? 0
-            elements += layer.firingRate?.elementCount ?? 0
-        }
         return DetectionEvaluation(loss: lossSum / Double(max(seen, 1)), map50: voc.evaluation.mAP, map: coco.stats[0],
-                                   firingRate: elements > 0 ? Double(spikes) / Double(elements) : .nan, samples: seen,
+                                   firingRate: firingRate, samples: seen,
                                    detections: detections, groundTruth: truth, perImage: perImage)
     }
 
