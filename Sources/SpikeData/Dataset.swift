@@ -55,6 +55,16 @@ extension ClassificationDataset {
     }
 }
 
+/// A dataset whose every sample is labelled with a fixed-shape Int32 array instead of one
+/// class index, e.g. a segmentation mask `[H, W]`: batches then carry labels `[N] + labelShape`.
+/// `label(at:)` stays a one-number summary of the sample (for reports); batches use `writeLabels`.
+public protocol DenseLabelDataset: ClassificationDataset {
+    /// Shape of every sample's labels, e.g. `[H, W]`.
+    var labelShape: [Int] { get }
+    /// Writes the labels of sample `index` (`labelShape` elements) to `destination`.
+    func writeLabels(at index: Int, to destination: UnsafeMutablePointer<Int32>)
+}
+
 /// Which part of a dataset to load.
 public enum DataSplit: String, Sendable, CaseIterable {
     case train, test

@@ -5,12 +5,15 @@ import SpikeLab
 /// `spikelab eval`: evaluate a checkpoint on its manifest's data.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate a run's checkpoint: loss, top-1, top-5 (detection: mAP@0.5, mAP@[.5:.95]) and firing rate.",
+        abstract: "Evaluate a run's checkpoint: loss, top-1, top-5 (segmentation: mIoU, pixel accuracy; detection: mAP@0.5, mAP@[.5:.95]) and firing rate.",
         discussion: """
             Rebuilds the model from the manifest stored in the checkpoint, loads its weights and \
             evaluates on the test split (data.test_subset) or the training split (data.subset, \
             without augmentation). Writes nothing into the run directory; --out FILE saves the \
             result as JSON. Uses the run's thread count, so the test metrics equal metrics.csv's row. \
+            For a segmentation run, --predictions DIR writes each evaluated image's predicted mask \
+            as DIR/<image id>.png (VOC palette, the image's own size), scoreable with \
+            `spikelab score segmentation --truth <masks> --pred DIR`. \
             A detection run reports VOC all-point mAP@0.5 and COCO mAP@[.50:.95]; --detections DIR \
             writes DIR/ground_truth.json and DIR/<split>.json (COCO formats) for `spikelab score detection`.
             Exit codes: 0 done, 2 bad arguments or no such checkpoint, 3 unreadable checkpoint or missing data.
@@ -27,6 +30,9 @@ struct Eval: ParsableCommand {
 
     @Option(help: "Also write the result as JSON to this file.")
     var out: String?
+
+    @Option(help: "Segmentation runs: write each evaluated image's predicted mask to this folder as <image id>.png.")
+    var predictions: String?
 
     @Option(help: "Detection runs: write ground_truth.json and <split>.json (COCO formats) into this folder.")
     var detections: String?
@@ -51,7 +57,7 @@ struct Eval: ParsableCommand {
         do {
             let file = try CheckpointEvaluation.locate(path, which: checkpoint.flatMap { CheckpointEvaluation.Which(rawValue: $0) })
             let evaluation = try CheckpointEvaluation.run(checkpointAt: file, split: CheckpointEvaluation.Split(rawValue: split)!,
-                                                          threads: threads)
+                                                          threads: threads, predictions: predictions)
             if let detections {
                 guard let result = evaluation.detection else {
                     FileHandle.standardError.write(Data("error: --detections applies to detection runs; \(file) is a checkpoint of \(evaluation.manifestName), which is not one\n".utf8))
@@ -69,6 +75,9 @@ struct Eval: ParsableCommand {
                 }
             }
             print(json ? text : evaluation.table())
+            if let predictions, !json {
+                print("predictions  \(evaluation.predictionsWritten) masks in \(predictions)")
+            }
         } catch let exit as ExitCode {
             throw exit
         } catch {

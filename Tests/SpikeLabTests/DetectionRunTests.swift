@@ -152,7 +152,7 @@ struct DetectionRunTests {
         #expect(summary?["energy"] != nil)
         let evaluation = try CheckpointEvaluation.run(checkpointAt: runner.lastCheckpointPath, split: .test)
         #expect(evaluation.detection?.map == map && evaluation.detection?.map50 == map50)
-        #expect(evaluation.result.loss == last[4])
+        #expect(evaluation.result.values == [last[4], map50, map])
         let energy = try CheckpointEnergy.run(checkpointAt: runner.lastCheckpointPath, batches: 1, costs: EnergyCosts())
         #expect(energy.report.samples == 8)
     }

@@ -4,7 +4,7 @@ import SpikeTensor
 public struct Batch {
     /// Float `[N, ...]`: the transformed inputs (`[T, N, ...]` from a time-major batcher).
     public let inputs: Tensor
-    /// Int32 `[N]`: the class labels.
+    /// Int32 `[N]`: the class labels (`[N] + labelShape` from a `DenseLabelDataset`, e.g. masks `[N, H, W]`).
     public let labels: Tensor
     /// The epoch this batch belongs to.
     public let epoch: Int

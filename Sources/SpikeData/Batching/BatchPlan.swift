@@ -86,7 +86,9 @@ struct BatchPlan: Sendable {
         let n = end - start
         let sampleSize = sampleShape.reduce(1, *)
         let inputs = Tensor(shape: [n] + sampleShape, uninitialized: true)
-        let labels = Tensor(shape: [n], dtype: .int32, uninitialized: true)
+        let dense = dataset as? any DenseLabelDataset
+        let labelShape = dense?.labelShape ?? []
+        let labels = Tensor(shape: [n] + labelShape, dtype: .int32, uninitialized: true)
         let out = inputs.floats.baseAddress!, labelOut = labels.int32s.baseAddress!
         var indices = [Int](repeating: 0, count: n)
         if pipeline.transforms.isEmpty {
@@ -94,7 +96,7 @@ struct BatchPlan: Sendable {
                 let i = Int(order[start + k])
                 indices[k] = i
                 dataset.writeInput(at: i, to: out + k * sampleSize)
-                labelOut[k] = dataset.label(at: i)
+                writeLabels(i, to: labelOut, row: k, dense: dense)
             }
         } else {
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * scratchCount)
@@ -106,11 +108,22 @@ struct BatchPlan: Sendable {
                 var generator = augmentationGenerator(epoch: epoch, index: i)
                 pipeline.apply(scratch, shape: inputShape, to: out + k * sampleSize,
                                scratch: scratch + scratchCount, using: &generator)
-                labelOut[k] = dataset.label(at: i)
+                writeLabels(i, to: labelOut, row: k, dense: dense)
             }
         }
         // [N, T, ...] → [T, N, ...]: a copy, made here on the prefetch thread.
         let delivered = timeMajor ? inputs.permuted([1, 0] + Array(2..<inputs.rank)) : inputs
         return Batch(inputs: delivered, labels: labels, epoch: epoch, index: index, sampleIndices: indices)
+    }
+
+    /// Row `row` of a batch's labels: the class index, or a dense dataset's whole label array.
+    /// (Transforms act on inputs only, so a dense dataset's pipeline must not move pixels.)
+    private func writeLabels(_ index: Int, to labels: UnsafeMutablePointer<Int32>, row: Int, dense: (any DenseLabelDataset)?) {
+        if let dense {
+            let size = dense.labelShape.reduce(1, *)
+            dense.writeLabels(at: index, to: labels + row * size)
+        } else {
+            labels[row] = dataset.label(at: index)
+        }
     }
 }

@@ -59,6 +59,16 @@ extension ManifestSchema {
             }
             return violations
         },
+        ManifestRule("model.arch fcn needs data.resize, a multiple of 8: images of every size become one square side, and fcn's class scores are 1/8 of it.") { m in
+            guard m.text("model.arch") == "fcn", let resize = m.value("data.resize") else { return [] }
+            if let side = resize.int {
+                guard side % 8 != 0 else { return [] }
+                return [.init(keyPaths: ["data.resize", "model.arch"],
+                              message: "data.resize \(side) is not a multiple of 8, fcn's output stride; use e.g. \(max(8, side / 8 * 8))")]
+            }
+            return [.init(keyPaths: ["data.resize", "model.arch"],
+                          message: "arch fcn needs data.resize (images of every size are resized to one square side): a multiple of 8, e.g. 96")]
+        },
         ManifestRule("Sequence data (sequential_cifar10/100, shd, speech_commands) needs a sequence arch (seq_cifar_conv1d, shd_fc), and those archs need sequence data.") { m in
             guard let arch = m.text("model.arch"), let loader = m.text("data.loader") else { return [] }
             let sequenceData = sequenceLoaders.contains(loader), sequenceArch = sequenceArchitectures.contains(arch)

@@ -24,9 +24,15 @@ public struct CheckpointEvaluation {
     public var globalStep: Int
     public var split: Split
     public var threads: Int
-    public var result: Evaluation
-    /// A detector's evaluation (then `result` holds its loss and firing rate, top-1 and top-5 NaN).
-    public var detection: DetectionEvaluation?
+    /// The task's test metrics without their `test_` prefix (`loss, top1, top5` for
+    /// classification, `loss, miou, pixel_acc` for segmentation), in order.
+    public var metrics: [String]
+    /// Their values, the firing rate and the sample count.
+    public var result: TaskEvaluation
+    /// Predicted masks written (segmentation with `predictions`), 0 otherwise.
+    public var predictionsWritten = 0
+    /// A detector's evaluation with its detections (detection runs), nil otherwise.
+    public var detection: DetectionEvaluation? = nil
 
     /// The checkpoint file `path` names: the file itself, or `checkpoints/<which>.h5` of a run
     /// directory (`which` defaults to last; it is an error with a file path).
@@ -51,49 +57,61 @@ public struct CheckpointEvaluation {
     /// Loads the checkpoint at `path`, rebuilds its model from the manifest stored inside it,
     /// and evaluates it on `split`. Uses the run's thread count unless `threads` is given, so
     /// the test metrics equal the ones the run logged for that epoch.
-    public static func run(checkpointAt path: String, split: Split, threads: Int? = nil) throws -> CheckpointEvaluation {
+    ///
+    /// With `predictions` (segmentation only), every evaluated image's predicted mask is written
+    /// there as `<image id>.png`, a VOC-palette PNG at the size it was scored at.
+    public static func run(checkpointAt path: String, split: Split, threads: Int? = nil,
+                           predictions: String? = nil) throws -> CheckpointEvaluation {
         let loaded = try LoadedCheckpoint(path: path, threads: threads)
         let checkpoint = loaded.checkpoint, experiment = loaded.experiment
         if experiment.task == .detection {
+            if predictions != nil { throw EvaluationError.predictionsNeedSegmentation(task: experiment.task.rawValue) }
+            // Evaluated here rather than through DetectionTask so the detections themselves
+            // come back (`eval --detections` writes them).
             let setup = try DetectionSetup(experiment)
             let batcher = setup.evalBatcher(split: split == .test ? .test : .train)
             let d = try DetectionPipeline.evaluate(loaded.model, on: batcher, loss: setup.loss, decoder: setup.decoder)
             return CheckpointEvaluation(checkpointPath: path, manifestName: experiment.name, epoch: checkpoint.epoch,
                                         globalStep: checkpoint.globalStep, split: split, threads: Threads.count,
-                                        result: Evaluation(loss: d.loss, top1: .nan, top5: .nan, firingRate: d.firingRate,
-                                                           samples: d.samples),
+                                        metrics: ["loss", "map50", "map"],
+                                        result: TaskEvaluation(values: [d.loss, d.map50 ?? .nan, d.map], firingRate: d.firingRate,
+                                                               samples: d.samples),
                                         detection: d)
+        }
+        let task = try RunTasks.make(experiment)
+        if predictions != nil && !(task is SegmentationTask) {
+            throw EvaluationError.predictionsNeedSegmentation(task: experiment.task.rawValue)
         }
         let batcher = try loaded.batcher(split: split)
         defer { batcher.stopPrefetching() }
-        let result = try Evaluation.run(loaded.model, on: batcher)
+        let result: TaskEvaluation
+        var written = 0
+        if let predictions, let segmentation = task as? SegmentationTask, let batcher = batcher as? Batcher {
+            let writer = try SegmentationPredictionWriter(directory: predictions)
+            result = segmentation.evaluate(loaded.model, on: batcher) { id, mask in writer.write(id: id, mask: mask) }
+            try writer.finish()
+            written = writer.written
+        } else {
+            result = try task.evaluate(loaded.model, on: batcher)
+        }
         return CheckpointEvaluation(checkpointPath: path, manifestName: experiment.name, epoch: checkpoint.epoch,
                                     globalStep: checkpoint.globalStep, split: split, threads: Threads.count,
-                                    result: result)
+                                    metrics: task.testColumns.map { String($0.dropFirst("test_".count)) },
+                                    result: result, predictionsWritten: written)
     }
 
     /// Plain text, one value per line.
     public func table() -> String {
         let r = result
-        if let d = detection {
-            return """
-                \(checkpointPath): \(manifestName), epoch \(epoch), global step \(globalStep)
-                split        \(split.rawValue) (\(r.samples) images, \(threads) threads)
-                loss         \(String(format: "%.6f", r.loss))
-                map50        \(d.map50.map { String(format: "%.4f", $0) } ?? "n/a (no non-difficult objects)")  (VOC all-point AP@0.5)
-                map          \(String(format: "%.4f", d.map))  (COCO AP@[.50:.95])
-                detections   \(d.detections.count)
-                firing_rate  \(r.firingRate.isNaN ? "n/a (no spiking neurons)" : String(format: "%.6f", r.firingRate))
-                """
+        var lines = ["\(checkpointPath): \(manifestName), epoch \(epoch), global step \(globalStep)",
+                     "split        \(split.rawValue) (\(r.samples) samples, \(threads) threads)"]
+        for (name, value) in zip(metrics, r.values) {
+            let padded = name.padding(toLength: 12, withPad: " ", startingAt: 0)
+            lines.append("\(padded) \(String(format: name == "loss" ? "%.6f" : "%.4f", value))")
         }
-        return """
-            \(checkpointPath): \(manifestName), epoch \(epoch), global step \(globalStep)
-            split        \(split.rawValue) (\(r.samples) samples, \(threads) threads)
-            loss         \(String(format: "%.6f", r.loss))
-            top1         \(String(format: "%.4f", r.top1))
-            top5         \(String(format: "%.4f", r.top5))
-            firing_rate  \(r.firingRate.isNaN ? "n/a (no spiking neurons)" : String(format: "%.6f", r.firingRate))
-            """
+        if let detection { lines.append("detections   \(detection.detections.count)") }
+        lines.append("firing_rate  \(r.firingRate.isNaN ? "n/a (no spiking neurons)" : String(format: "%.6f", r.firingRate))")
+        return lines.joined(separator: "\n")
     }
 
     /// JSON with the exact values (firing rate null for an ANN).
@@ -101,16 +119,10 @@ public struct CheckpointEvaluation {
         var object: [String: Any] = [
             "checkpoint": checkpointPath, "name": manifestName, "epoch": epoch, "global_step": globalStep,
             "split": split.rawValue, "samples": result.samples, "threads": threads,
-            "loss": result.loss, "top1": result.top1, "top5": result.top5,
             "firing_rate": result.firingRate.isNaN ? NSNull() : result.firingRate as Any,
         ]
-        if let d = detection {
-            object["top1"] = nil
-            object["top5"] = nil
-            object["map50"] = d.map50.map { $0 as Any } ?? NSNull()
-            object["map"] = d.map
-            object["detections"] = d.detections.count
-        }
+        for (name, value) in zip(metrics, result.values) { object[name] = value.isNaN ? NSNull() : value as Any }
+        if let detection { object["detections"] = detection.detections.count }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
@@ -121,6 +133,7 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
     case noSuchPath(String)
     case checkpointOptionWithFile(path: String, which: CheckpointEvaluation.Which)
     case noCheckpoint(directory: String, which: CheckpointEvaluation.Which, present: [String])
+    case predictionsNeedSegmentation(task: String)
 
     public var description: String {
         switch self {
@@ -131,6 +144,8 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
         case .noCheckpoint(let directory, let which, let present):
             return "\(directory) has no checkpoints/\(which.rawValue).h5 (present: \(present.isEmpty ? "none" : present.joined(separator: ", ")))"
                 + (which == .best ? "; best.h5 exists only when the manifest sets checkpoint.keep_best" : "")
+        case .predictionsNeedSegmentation(let task):
+            return "--predictions writes predicted masks, which only a segmentation run makes; this checkpoint's task is \(task)"
         }
     }
 }

@@ -44,11 +44,11 @@ public enum ExperimentBuilder {
     /// Loaders this build can run.
     static let supportedLoaders: [DataSettings.Loader] = [.fashionMNIST, .mnist, .cifar10, .cifar100, .tinyImageNet,
                                                            .sequentialCIFAR10, .sequentialCIFAR100, .shd, .speechCommands,
-                                                           .nmnist, .cifar10DVS, .dvs128Gesture]
+                                                           .nmnist, .cifar10DVS, .dvs128Gesture, .vocSegmentation]
     /// Architectures this build can run.
     static let supportedArchitectures: [ModelSettings.Architecture] = [
         .spikingCNN28, .vggSmall, .shdFC, .resnet18, .resnet19, .resnet20, .resnet34, .sewResNet18, .vgg11, .vgg16,
-        .cifarConvNet, .seqCIFARConv1d, .dvsVGG, .spikformer, .yoloTiny,
+        .cifarConvNet, .seqCIFARConv1d, .dvsVGG, .spikformer, .yoloTiny, .fcn,
     ]
 
     /// The training and test datasets of the manifest's loader (`seed` draws CIFAR10-DVS's `random_90` split).
@@ -74,6 +74,13 @@ public enum ExperimentBuilder {
                 return (try SpeechCommands.load(root: root, split: .train), try SpeechCommands.load(root: root, split: .test))
             case .tinyImageNet:
                 return (try TinyImageNet.load(root: root, split: .train), try TinyImageNet.load(root: root, split: .test))
+            case .vocSegmentation:
+                // Every image and mask resized to data.resize (the fcn rule requires it) and held
+                // in memory; the test split keeps its original masks to be scored at full size.
+                let side = data.resize ?? 96
+                return (try ResizedSegmentationSet(VOCSegmentationDataset(root: root, split: .train), side: side),
+                        try ResizedSegmentationSet(VOCSegmentationDataset(root: root, split: .test), side: side,
+                                                   keepOriginalMasks: true))
             case .sequentialCIFAR10, .sequentialCIFAR100:
                 // The images themselves: `transforms` ends both pipelines with `ImageColumns`, so
                 // augmentations see [3, 32, 32] and the model gets [32, 96] (one column per step).
@@ -125,8 +132,15 @@ public enum ExperimentBuilder {
             throw BuildError.unsupported(keyPath: "data.augment", value: "\(first)",
                                          supported: ["no augmentations for \(data.loader.rawValue) (its samples are [T, F] sequences)"])
         }
-        // Event loaders resize their frames when they integrate them (EventLoaders); images here.
-        if let size = data.resize, !ManifestSchema.eventLoaders.contains(data.loader.rawValue) {
+        // Segmentation masks must move with their images, but transforms see the image alone:
+        // only per-pixel value transforms apply (the dataset itself resizes both).
+        if data.loader == .vocSegmentation, let moving = data.augment.first(where: { if case .normalize = $0 { false } else { true } }) {
+            throw BuildError.unsupported(keyPath: "data.augment", value: "\(moving)",
+                                         supported: ["normalize (for \(data.loader.rawValue): transforms act on the image, not its mask)"])
+        }
+        // Event loaders resize their frames when they integrate them (EventLoaders), segmentation
+        // sets when they load; images here.
+        if let size = data.resize, !ManifestSchema.eventLoaders.contains(data.loader.rawValue), data.loader != .vocSegmentation {
             train.append(Resize(size: size))
             eval.append(Resize(size: size))
         }
@@ -262,6 +276,9 @@ public enum ExperimentBuilder {
         case .spikformer:
             // Spikformer-4-384 at width 1 (the paper's CIFAR model).
             return Spikformer(neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
+                              width: Float(settings.width), rng: &rng)
+        case .fcn:
+            return SpikingFCN(neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
                               width: Float(settings.width), rng: &rng)
         default:
             throw BuildError.unsupported(keyPath: "model.arch", value: settings.arch.rawValue,

@@ -60,6 +60,17 @@ public final class SpikingVGG: Module, UnaryLayer {
         timeSteps = neuron.foldedSteps
         self.inChannels = inChannels
         self.inputSize = inputSize
+        let (layers, channels) = Self.layers(plan: plan, neuron: neuron, inChannels: inChannels, width: width, rng: &rng)
+        features = Sequential(layers)
+        flatten = Flatten()
+        let side = inputSize >> pools
+        classifier = Linear(channels * side * side, numClasses, rng: &rng)
+    }
+
+    /// The body's layers for `plan` (conv 3×3 → BN → neuron per channel entry, 2×2 average
+    /// pooling per pool entry) and its output channels, initial values drawn from `rng` in layer order.
+    public static func layers(plan: [Entry], neuron: NeuronSpec, inChannels: Int, width: Float,
+                              rng: inout PhiloxGenerator) -> (layers: [any UnaryLayer], channels: Int) {
         var layers: [any UnaryLayer] = []
         var channels = inChannels
         for entry in plan {
@@ -74,10 +85,7 @@ public final class SpikingVGG: Module, UnaryLayer {
                 channels = out
             }
         }
-        features = Sequential(layers)
-        flatten = Flatten()
-        let side = inputSize >> pools
-        classifier = Linear(channels * side * side, numClasses, rng: &rng)
+        return (layers, channels)
     }
 
     /// Per-step logits, folded: [T·N, classes].

@@ -72,7 +72,7 @@ public enum RunTaskColumns {
 /// The task object of an experiment.
 public enum RunTasks {
     /// Tasks this build can run.
-    static let supported: [Experiment.Task] = [.classification, .detection]
+    static let supported: [Experiment.Task] = [.classification, .segmentation, .detection]
 
     /// The task of `experiment`; a detection task writes its result files and previews into
     /// `directory` when one is given.
@@ -80,10 +80,23 @@ public enum RunTasks {
         switch experiment.task {
         case .classification:
             return ClassificationTask(labelSmoothing: Float(experiment.training.labelSmoothing ?? 0))
+        case .segmentation:
+            // Per-pixel cross-entropy is the one segmentation loss built.
+            if experiment.training.loss != .ce {
+                throw BuildError.unsupported(keyPath: "training.loss", value: experiment.training.loss.rawValue,
+                                             supported: ["ce (segmentation: per-pixel cross-entropy, void pixels ignored)"])
+            }
+            if let smoothing = experiment.training.labelSmoothing, smoothing != 0 {
+                throw BuildError.unsupported(keyPath: "training.label_smoothing", value: "\(smoothing)",
+                                             supported: ["0 or unset for segmentation"])
+            }
+            if experiment.model.numClasses > 255 {
+                throw BuildError.unsupported(keyPath: "model.num_classes", value: "\(experiment.model.numClasses)",
+                                             supported: ["at most 255 for segmentation (masks are 8-bit, 255 is void)"])
+            }
+            return SegmentationTask(classCount: experiment.model.numClasses)
         case .detection:
             return DetectionTask(setup: try DetectionSetup(experiment), directory: directory)
-        case .segmentation:
-            throw BuildError.unsupported(keyPath: "task", value: experiment.task.rawValue, supported: supported.map(\.rawValue))
         }
     }
 }
