@@ -5,7 +5,7 @@ import SpikeLab
 /// `spikelab eval`: evaluate a checkpoint on its manifest's data.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate a run's checkpoint: loss, top-1, top-5 (segmentation: mIoU, pixel accuracy) and firing rate.",
+        abstract: "Evaluate a run's checkpoint: loss, top-1, top-5 (segmentation: mIoU, pixel accuracy; detection: mAP@0.5, mAP@[.5:.95]) and firing rate.",
         discussion: """
             Rebuilds the model from the manifest stored in the checkpoint, loads its weights and \
             evaluates on the test split (data.test_subset) or the training split (data.subset, \
@@ -13,7 +13,9 @@ struct Eval: ParsableCommand {
             result as JSON. Uses the run's thread count, so the test metrics equal metrics.csv's row. \
             For a segmentation run, --predictions DIR writes each evaluated image's predicted mask \
             as DIR/<image id>.png (VOC palette, the image's own size), scoreable with \
-            `spikelab score segmentation --truth <masks> --pred DIR`.
+            `spikelab score segmentation --truth <masks> --pred DIR`. \
+            A detection run reports VOC all-point mAP@0.5 and COCO mAP@[.50:.95]; --detections DIR \
+            writes DIR/ground_truth.json and DIR/<split>.json (COCO formats) for `spikelab score detection`.
             Exit codes: 0 done, 2 bad arguments or no such checkpoint, 3 unreadable checkpoint or missing data.
             """)
 
@@ -31,6 +33,9 @@ struct Eval: ParsableCommand {
 
     @Option(help: "Segmentation runs: write each evaluated image's predicted mask to this folder as <image id>.png.")
     var predictions: String?
+
+    @Option(help: "Detection runs: write ground_truth.json and <split>.json (COCO formats) into this folder.")
+    var detections: String?
 
     @Flag(help: "Print JSON instead of text.")
     var json = false
@@ -53,6 +58,13 @@ struct Eval: ParsableCommand {
             let file = try CheckpointEvaluation.locate(path, which: checkpoint.flatMap { CheckpointEvaluation.Which(rawValue: $0) })
             let evaluation = try CheckpointEvaluation.run(checkpointAt: file, split: CheckpointEvaluation.Split(rawValue: split)!,
                                                           threads: threads, predictions: predictions)
+            if let detections {
+                guard let result = evaluation.detection else {
+                    FileHandle.standardError.write(Data("error: --detections applies to detection runs; \(file) is a checkpoint of \(evaluation.manifestName), which is not one\n".utf8))
+                    throw ExitCode(ExitStatus.badInput)
+                }
+                try DetectionPipeline.write(result, to: detections, name: split)
+            }
             let text = try evaluation.json()
             if let out {
                 do {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SpikeLab
+import SpikeData
 import SpikeTensor
 
 /// Exit codes of every command (docs/design.md): 0 done, 1 run failed, 2 bad arguments or
@@ -20,6 +21,7 @@ func report(_ error: Error) -> ExitCode {
     case let error as BuildError: return ExitCode(error.exitCode)
     case let error as CheckpointError: return ExitCode(error.exitCode)
     case is EvaluationError: return ExitCode(ExitStatus.badInput)
+    case is DataError: return ExitCode(ExitStatus.badData)   // an image that cannot be read mid-run
     case let error as RunError:
         switch error {
         case .directoryInUse, .nothingToResume: return ExitCode(ExitStatus.badInput)

@@ -54,7 +54,7 @@ training: {epochs: 2, optimizer: {lr: 0.01}}
 
 """
 
-private let topLevelKeys = "name, extends, paper, table, row, description, seed, task, data, model, neuron, training, checkpoint, profiles"
+private let topLevelKeys = "name, extends, paper, table, row, description, seed, task, data, model, neuron, training, checkpoint, detection, profiles"
 
 /// The repository root (this file is Tests/SpikeLabTests/ManifestTests.swift).
 private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -609,7 +609,7 @@ struct ManifestErrorTests {
     func badUnselectedProfile() {
         #expect(Fixture().errors(of: minimal + "profiles:\n  cpu: {data: {subset: 0}, trainng: {epochs: 1}}\n") == [
             "DIR/exp.yaml:6:24: profiles.cpu.data.subset: 0 is out of range; allowed: an integer >= 1",
-            "DIR/exp.yaml:6:28: profiles.cpu.trainng: unknown key 'trainng'; did you mean 'training'?; allowed here: name, paper, table, row, description, seed, task, data, model, neuron, training, checkpoint",
+            "DIR/exp.yaml:6:28: profiles.cpu.trainng: unknown key 'trainng'; did you mean 'training'?; allowed here: name, paper, table, row, description, seed, task, data, model, neuron, training, checkpoint, detection",
         ])
     }
 

@@ -12,6 +12,8 @@ public struct Batch {
     public let index: Int
     /// Dataset index of each sample, in batch order.
     public let sampleIndices: [Int]
+    /// A detection batch's boxes and image placement (nil for classification).
+    public var detection: DetectionBatchTargets? = nil
 
     /// Number of samples (the last batch of an epoch may be short).
     public var count: Int { sampleIndices.count }
@@ -39,3 +41,21 @@ public struct BatcherPosition: Codable, Hashable, Sendable, CustomStringConverti
 
     public var description: String { "epoch \(epoch), batch \(cursor)" }
 }
+
+/// Where batches come from: a `Batcher` of classification samples or a `DetectionBatcher`.
+/// A run's loop, evaluation and energy meter read batches through it.
+public protocol BatchSource: AnyObject {
+    /// Batches per epoch (the last may be short).
+    var batchesPerEpoch: Int { get }
+    /// Samples per epoch.
+    var sampleCount: Int { get }
+    /// The next batch of the current epoch, or nil once when the epoch is over (the position
+    /// then moves to the start of the next epoch). Throws when a sample cannot be read.
+    func next() throws -> Batch?
+    /// Continues from `position`.
+    func restore(_ position: BatcherPosition)
+    /// Stops any background work.
+    func stopPrefetching()
+}
+
+extension Batcher: BatchSource {}

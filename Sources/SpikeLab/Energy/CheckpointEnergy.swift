@@ -17,7 +17,7 @@ public struct CheckpointEnergy {
         let batcher = try loaded.batcher(split: .test)
         defer { batcher.stopPrefetching() }
         let meter = EnergyMeter(model: loaded.model)
-        meter.measure(batcher: batcher, batches: batches)
+        try meter.measure(batcher: batcher, batches: batches)
         return CheckpointEnergy(checkpointPath: path, manifestName: loaded.experiment.name,
                                 epoch: loaded.checkpoint.epoch, batches: batches, report: meter.report(costs: costs))
     }

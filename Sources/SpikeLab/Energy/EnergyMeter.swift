@@ -104,10 +104,10 @@ public final class EnergyMeter {
     }
 
     /// Runs at most `batches` batches of `batcher` from its start (nil: all of them).
-    public func measure(batcher: Batcher, batches: Int?) {
+    public func measure(batcher: any BatchSource, batches: Int?) throws {
         batcher.restore(.start)
         var done = 0
-        while batches.map({ done < $0 }) ?? true, let batch = batcher.next() {
+        while batches.map({ done < $0 }) ?? true, let batch = try batcher.next() {
             measure(inputs: batch.inputs, count: batch.count)
             done += 1
         }

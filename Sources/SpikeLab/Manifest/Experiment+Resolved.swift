@@ -17,6 +17,7 @@ extension Experiment {
         neuron = NeuronSettings(r.section("neuron"))
         training = TrainingSettings(r.section("training"))
         checkpoint = CheckpointSettings(r.section("checkpoint"))
+        detection = r.optionalSection("detection").map(DetectionSettings.init)
     }
 }
 
@@ -132,6 +133,16 @@ extension TrainingSettings {
             return ConversionSettings(calibrationBatches: c.int("calibration_batches"), percentile: percentile,
                                       timeSteps: c.list("time_steps").compactMap(\.int))
         }
+    }
+}
+
+extension DetectionSettings {
+    init(_ r: ResolvedReader) {
+        imageSize = r.int("image_size")
+        scoreThreshold = r.number("score_threshold")
+        nmsIoU = r.number("nms_iou")
+        maxDetections = r.int("max_detections")
+        previews = r.int("previews")
     }
 }
 

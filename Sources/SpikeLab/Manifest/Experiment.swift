@@ -18,6 +18,8 @@ public struct Experiment: Sendable, Equatable {
     public let neuron: NeuronSettings
     public let training: TrainingSettings
     public let checkpoint: CheckpointSettings
+    /// Detector settings; nil unless the task is detection.
+    public let detection: DetectionSettings?
 }
 
 /// Dataset, batching and augmentation.
@@ -173,7 +175,7 @@ public struct TrainingSettings: Sendable, Equatable {
     /// How the network is obtained.
     public enum Mode: String, Sendable, CaseIterable { case direct, convert, ann }
     /// Training loss.
-    public enum Loss: String, Sendable, CaseIterable { case ce, mse, tet, mseOneHot = "mse_onehot" }
+    public enum Loss: String, Sendable, CaseIterable { case ce, mse, tet, mseOneHot = "mse_onehot", yolo }
 
     public let mode: Mode
     public let epochs: Int
@@ -237,4 +239,13 @@ public struct CheckpointSettings: Sendable, Equatable {
     public let everyEpochs: Int
     public let everySteps: Int?
     public let keepBest: Metric?
+}
+
+/// Detector input size, decoding and previews (`detection:`).
+public struct DetectionSettings: Sendable, Equatable {
+    public let imageSize: Int
+    public let scoreThreshold: Double
+    public let nmsIoU: Double
+    public let maxDetections: Int
+    public let previews: Int
 }

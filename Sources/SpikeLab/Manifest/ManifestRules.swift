@@ -31,6 +31,34 @@ extension ManifestSchema {
             guard archTask != task else { return [] }
             return [.init(keyPaths: ["model.arch", "task"], message: "arch \(arch) is a \(archTask) network, but task is \(task)")]
         },
+        ManifestRule("training.loss yolo is the detection loss: detection needs it, and no other task can use it.") { m in
+            guard let loss = m.text("training.loss"), let task = m.text("task"), (loss == "yolo") != (task == "detection") else { return [] }
+            return [.init(keyPaths: ["training.loss", "task"],
+                          message: task == "detection" ? "a detector trains with loss yolo (box, objectness and class terms), not \(loss)"
+                                                       : "loss yolo trains a detector; task is \(task)")]
+        },
+        ManifestRule("detection.image_size must be a multiple of 32 (the detector's coarsest stride).") { m in
+            guard let size = m.int("detection.image_size"), size % 32 != 0 else { return [] }
+            let lower = size / 32 * 32
+            return [.init(keyPaths: ["detection.image_size"],
+                          message: "\(size) is not a multiple of 32 (the stride of the coarsest output); use \(lower > 0 ? "\(lower) or " : "")\(lower + 32)")]
+        },
+        ManifestRule("Detection letterboxes images to detection.image_size: data.resize does not apply to it.") { m in
+            guard m.text("task") == "detection", let resize = m.int("data.resize") else { return [] }
+            return [.init(keyPaths: ["data.resize", "detection.image_size"],
+                          message: "data.resize \(resize) would stretch detection images; remove it and set detection.image_size (images are letterboxed to it)")]
+        },
+        ManifestRule("Detection augments with horizontal_flip (boxes flip too) and normalize only.") { m in
+            guard m.text("task") == "detection", let augment = m.value("data.augment")?.list else { return [] }
+            var violations: [ManifestRule.Violation] = []
+            for (index, item) in augment.enumerated() {
+                let name: String? = item.text ?? { if case let .map(fields) = item { return fields.first?.key } else { return nil } }()
+                guard let name, !["horizontal_flip", "normalize"].contains(name) else { continue }
+                violations.append(.init(keyPaths: ["data.augment[\(index)]"],
+                                        message: "\(name) would move pixels without moving the boxes; detection takes horizontal_flip and normalize"))
+            }
+            return violations
+        },
         ManifestRule("model.arch fcn needs data.resize, a multiple of 8: images of every size become one square side, and fcn's class scores are 1/8 of it.") { m in
             guard m.text("model.arch") == "fcn", let resize = m.value("data.resize") else { return [] }
             if let side = resize.int {

@@ -119,6 +119,8 @@ public enum ManifestSchema {
         ManifestKey("neuron", .section(neuronKeys), default: .null, "Spiking neuron used in every activation site."),
         ManifestKey("training", .section(trainingKeys), default: .null, "Training mode, loss, optimizer, schedule."),
         ManifestKey("checkpoint", .section(checkpointKeys), default: .null, "When checkpoints are written and which is kept as best."),
+        ManifestKey("detection", .section(detectionKeys), default: .null, when: .init("task", in: ["detection"]),
+                    "Detector input size, decoding and previews (docs/detection.md)."),
         ManifestKey("profiles", .profiles, default: .null,
                     "Named override sets (`cpu: {...}`) applied with `--profile NAME`; a base's profiles are inherited and deep-merged."),
     ]
@@ -279,8 +281,11 @@ public enum ManifestSchema {
         ManifestKey("mode", .choice(["direct", "convert", "ann"]), default: .text("direct"),
                     "direct: train the SNN with surrogate gradients; convert: train a ReLU ANN, then convert; ann: train the ANN only."),
         ManifestKey("epochs", .integer(.atLeast(1)), default: .required, "Training epochs (convert: of the ANN)."),
-        ManifestKey("loss", .choice(["ce", "mse", "tet", "mse_onehot"]), default: .text("ce"),
-                    "ce: cross-entropy of the mean-over-T logits; mse: MSE of the mean output to the one-hot label; tet: mean over T of per-step CE; mse_onehot: output clamped at 1, MSE to one-hot (BrainCog's UnilateralMse)."),
+        ManifestKey("loss", .choice(["ce", "mse", "tet", "mse_onehot", "yolo"]),
+                    default: .computed(.init("yolo for detection, else ce") { lookup in
+                        lookup.text("task").map { .value(.text($0 == "detection" ? "yolo" : "ce")) }
+                    }),
+                    "ce: cross-entropy of the mean-over-T logits; mse: MSE of the mean output to the one-hot label; tet: mean over T of per-step CE; mse_onehot: output clamped at 1, MSE to one-hot (BrainCog's UnilateralMse); yolo: YOLOv3's box, objectness and class loss (detection, docs/detection.md)."),
         ManifestKey("label_smoothing", .number(.between(0, 1, upperInclusive: false)), default: .number(0.0),
                     when: .init("training.loss", in: ["ce", "tet"]), "Label smoothing of the cross-entropy."),
         ManifestKey("optimizer", .section(optimizerKeys), default: .null, "Optimizer (PyTorch's algorithms)."),
@@ -350,6 +355,19 @@ public enum ManifestSchema {
                         }
                     }),
                     null: "keep no best.h5", "Metric whose best value is kept as checkpoints/best.h5."),
+    ]
+
+    static let detectionKeys: [ManifestKey] = [
+        ManifestKey("image_size", .integer(.atLeast(32)), default: .int(416),
+                    "Side of the square network input: each image is letterboxed into it (aspect kept, grey padding); a multiple of 32."),
+        ManifestKey("score_threshold", .number(.between(0, 1, upperInclusive: false)), default: .number(0.01),
+                    "Keep a (box, class) candidate whose score, objectness x class probability, exceeds this."),
+        ManifestKey("nms_iou", .number(.between(0, 1, lowerInclusive: false)), default: .number(0.45),
+                    "Class-wise non-maximum suppression drops a box overlapping a better one of its class above this IoU."),
+        ManifestKey("max_detections", .integer(.atLeast(1)), default: .int(100),
+                    "Detections kept per image after suppression, best first (COCO scores at most 100)."),
+        ManifestKey("previews", .integer(.atLeast(0)), default: .int(4),
+                    "Test images drawn with predicted and true boxes to previews/*.png after each evaluation."),
     ]
 
     // MARK: Augmentations

@@ -33,6 +33,8 @@ public struct CheckpointEvaluation {
     public var result: TaskEvaluation
     /// Predicted masks written (segmentation with `predictions`), 0 otherwise.
     public var predictionsWritten = 0
+    /// A detector's evaluation with its detections (detection runs), nil otherwise.
+    public var detection: DetectionEvaluation? = nil
 
     /// The checkpoint file `path` names: the file itself, or `checkpoints/<which>.h5` of a run
     /// directory (`which` defaults to last; it is an error with a file path).
@@ -67,6 +69,20 @@ public struct CheckpointEvaluation {
                            predictions: String? = nil) throws -> CheckpointEvaluation {
         let loaded = try LoadedCheckpoint(path: path, threads: threads)
         let checkpoint = loaded.checkpoint, experiment = loaded.experiment
+        if experiment.task == .detection {
+            if predictions != nil { throw EvaluationError.predictionsNeedSegmentation(task: experiment.task.rawValue) }
+            // Evaluated here rather than through DetectionTask so the detections themselves
+            // come back (`eval --detections` writes them).
+            let setup = try DetectionSetup(experiment)
+            let batcher = setup.evalBatcher(split: split == .test ? .test : .train)
+            let d = try DetectionPipeline.evaluate(loaded.model, on: batcher, loss: setup.loss, decoder: setup.decoder)
+            return CheckpointEvaluation(checkpointPath: path, manifestName: experiment.name, epoch: checkpoint.epoch,
+                                        globalStep: checkpoint.globalStep, split: split, threads: Threads.count,
+                                        metrics: ["loss", "map50", "map"],
+                                        result: TaskEvaluation(values: [d.loss, d.map50 ?? .nan, d.map], firingRate: d.firingRate,
+                                                               samples: d.samples),
+                                        detection: d)
+        }
         let task = try RunTasks.make(experiment)
         if predictions != nil && !(task is SegmentationTask) {
             throw EvaluationError.predictionsNeedSegmentation(task: experiment.task.rawValue)
@@ -75,13 +91,13 @@ public struct CheckpointEvaluation {
         defer { batcher.stopPrefetching() }
         let result: TaskEvaluation
         var written = 0
-        if let predictions, let segmentation = task as? SegmentationTask {
+        if let predictions, let segmentation = task as? SegmentationTask, let batcher = batcher as? Batcher {
             let writer = try SegmentationPredictionWriter(directory: predictions)
             result = segmentation.evaluate(loaded.model, on: batcher) { id, mask in writer.write(id: id, mask: mask) }
             try writer.finish()
             written = writer.written
         } else {
-            result = task.evaluate(loaded.model, on: batcher)
+            result = try task.evaluate(loaded.model, on: batcher)
         }
         return CheckpointEvaluation(checkpointPath: path, manifestName: experiment.name, epoch: checkpoint.epoch,
                                     globalStep: checkpoint.globalStep, split: split, threads: Threads.count,
@@ -98,6 +114,7 @@ public struct CheckpointEvaluation {
             let padded = name.padding(toLength: 12, withPad: " ", startingAt: 0)
             lines.append("\(padded) \(String(format: name == "loss" ? "%.6f" : "%.4f", value))")
         }
+        if let detection { lines.append("detections   \(detection.detections.count)") }
         lines.append("firing_rate  \(r.firingRate.isNaN ? "n/a (no spiking neurons)" : String(format: "%.6f", r.firingRate))")
         return lines.joined(separator: "\n")
     }
@@ -110,6 +127,7 @@ public struct CheckpointEvaluation {
             "firing_rate": result.firingRate.isNaN ? NSNull() : result.firingRate as Any,
         ]
         for (name, value) in zip(metrics, result.values) { object[name] = value.isNaN ? NSNull() : value as Any }
+        if let detection { object["detections"] = detection.detections.count }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }

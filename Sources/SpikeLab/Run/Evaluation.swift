@@ -17,12 +17,12 @@ public struct Evaluation: Equatable, Sendable {
 
     /// Evaluates `model` on every batch of `batcher` (from its start) in eval mode, without
     /// gradients, and puts the model back into training mode.
-    public static func run(_ model: any ClassifierModel, on batcher: Batcher,
-                           loss lossFunction: (Tensor, Tensor) -> Tensor = { crossEntropy($0, $1) }) -> Evaluation {
+    public static func run(_ model: any ClassifierModel, on batcher: any BatchSource,
+                           loss lossFunction: (Tensor, Tensor) -> Tensor = { crossEntropy($0, $1) }) throws -> Evaluation {
         var lossSum = 0.0, top1 = 0, top5 = 0, seen = 0
         batcher.restore(.start)
-        let firingRate = evaluatingWithFiringRate(model) {
-            while let batch = batcher.next() {
+        let firingRate = try evaluatingWithFiringRate(model) {
+            while let batch = try batcher.next() {
                 let logits = model(batch.inputs)
                 lossSum += Double(lossFunction(logits, batch.labels).item) * Double(batch.count)
                 top1 += correct(logits, batch.labels, k: 1)

@@ -48,7 +48,7 @@ public enum ExperimentBuilder {
     /// Architectures this build can run.
     static let supportedArchitectures: [ModelSettings.Architecture] = [
         .spikingCNN28, .vggSmall, .shdFC, .resnet18, .resnet19, .resnet20, .resnet34, .sewResNet18, .vgg11, .vgg16,
-        .cifarConvNet, .seqCIFARConv1d, .dvsVGG, .spikformer, .fcn, .generalSNNCNN, .generalSNNLSTM,
+        .cifarConvNet, .seqCIFARConv1d, .dvsVGG, .spikformer, .yoloTiny, .fcn, .generalSNNCNN, .generalSNNLSTM,
     ]
 
     /// The training and test datasets of the manifest's loader (`seed` draws CIFAR10-DVS's `random_90` split).
@@ -325,6 +325,11 @@ public enum ExperimentBuilder {
             }
             return SeqCIFARConv1d(neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
                                   width: Float(settings.width), rng: &rng)
+        case .yoloTiny:
+            // The manifest rules make detection.image_size a multiple of 32 and give every
+            // detection manifest its `detection` section.
+            return YOLOTiny(neuron: spec, numClasses: settings.numClasses, imageSize: experiment.detection?.imageSize ?? 416,
+                            width: Float(settings.width), inChannels: settings.inChannels, rng: &rng)
         case .spikformer:
             // Spikformer-4-384 at width 1 (the paper's CIFAR model).
             return Spikformer(neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,

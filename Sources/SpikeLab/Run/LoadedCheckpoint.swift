@@ -36,8 +36,11 @@ public struct LoadedCheckpoint {
     }
 
     /// An unshuffled evaluation batcher over `split` of the manifest's data (call
-    /// `stopPrefetching()` when done).
-    public func batcher(split: CheckpointEvaluation.Split) throws -> Batcher {
+    /// `stopPrefetching()` when done); a detection manifest's letterboxes its images.
+    public func batcher(split: CheckpointEvaluation.Split) throws -> any BatchSource {
+        if experiment.task == .detection {
+            return try DetectionSetup(experiment).evalBatcher(split: split == .test ? .test : .train)
+        }
         let datasets = try ExperimentBuilder.datasets(experiment.data, root: experiment.data.expandedRoot)
         let transforms = try ExperimentBuilder.transforms(experiment.data)
         return Batcher(dataset: split == .test ? datasets.test : datasets.train,

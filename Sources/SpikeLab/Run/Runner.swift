@@ -50,8 +50,8 @@ public final class Runner {
     let model: any ClassifierModel
     private let optimizer: any Optimizer
     private let schedule: any LearningRateSchedule
-    let trainBatcher: Batcher
-    let testBatcher: Batcher
+    let trainBatcher: any BatchSource
+    let testBatcher: any BatchSource
     private let neuronLayers: [NeuronLayer]
     /// The task's loss, training statistics, evaluation and metric columns.
     private let task: any RunTask
@@ -137,15 +137,21 @@ public final class Runner {
         self.directory = directory
         self.options = options
         let experiment = manifest.experiment
-        task = try RunTasks.make(experiment)
+        task = try RunTasks.make(experiment, directory: directory)
         columns = RunTaskColumns.all(task)
         self.log = MetricsLog(path: directory + "/metrics.csv", columns: columns)
-        let datasets = try ExperimentBuilder.datasets(experiment.data, root: experiment.data.expandedRoot, seed: experiment.seed)
-        try ExperimentBuilder.checkFit(train: datasets.train, test: datasets.test, experiment)
-        let transforms = try ExperimentBuilder.transforms(experiment.data)
         model = try ExperimentBuilder.model(experiment)
         optimizer = ExperimentBuilder.optimizer(experiment.training.optimizer, parameters: model.namedParameters())
         schedule = ExperimentBuilder.schedule(experiment.training)
+        neuronLayers = model.modules(ofType: NeuronLayer.self)
+        if let detection = task as? DetectionTask {
+            trainBatcher = detection.setup.trainBatcher()
+            testBatcher = detection.setup.evalBatcher()
+            return
+        }
+        let datasets = try ExperimentBuilder.datasets(experiment.data, root: experiment.data.expandedRoot, seed: experiment.seed)
+        try ExperimentBuilder.checkFit(train: datasets.train, test: datasets.test, experiment)
+        let transforms = try ExperimentBuilder.transforms(experiment.data)
         let seed = UInt64(experiment.seed)
         // Camera-event frames [T, 2, H, W] become time steps [T, N, …]; sequence loaders (SHD,
         // speech) hand [N, T, F] to their models, which mix along time before going time-major.
@@ -156,7 +162,6 @@ public final class Runner {
         testBatcher = Batcher(dataset: datasets.test, batchSize: experiment.data.evalBatchSize, shuffle: false,
                               subset: experiment.data.testSubset, seed: seed, transforms: transforms.eval,
                               prefetch: experiment.data.prefetch, timeMajor: timeMajor)
-        neuronLayers = model.modules(ofType: NeuronLayer.self)
     }
 
     private func restore(from checkpoint: Checkpoint, path: String) throws {
@@ -205,7 +210,7 @@ public final class Runner {
             trainBatcher.restore(position)
             let epochStart = ProgressReporter.clock()
             var imagesThisProcess = 0, batchesThisProcess = 0
-            while let batch = trainBatcher.next() {
+            while let batch = try trainBatcher.next() {
                 // Every value a step produces is checked before the next one starts, so a
                 // checkpoint (every_steps, interrupt or epoch end) only ever sees finite state.
                 // The loss alone is not enough: after a huge update the next forward pass
@@ -262,7 +267,7 @@ public final class Runner {
                 }
             }
             let epochSeconds = ProgressReporter.clock() - epochStart
-            let evaluation = evaluate()
+            let evaluation = try evaluate()
             let train = task.trainValues
             let row = [Double(epoch + 1), Double(globalStep),
                        Self.decimal(schedule.learningRate(epoch: epoch, step: 0, stepsPerEpoch: batchesPerEpoch))]
@@ -294,7 +299,7 @@ public final class Runner {
     // MARK: Evaluation
 
     /// The task's test metrics and the firing rate on the test set, in eval mode without gradients.
-    public func evaluate() -> TaskEvaluation { task.evaluate(model, on: testBatcher) }
+    public func evaluate() throws -> TaskEvaluation { try task.evaluate(model, on: testBatcher) }
 
     /// The Double whose shortest text equals the Float's (0.001, not 0.0010000000474974513).
     static func decimal(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
@@ -391,7 +396,7 @@ public final class Runner {
             // Per-layer operations and energy of the final model (a convert run: its SNN at
             // neuron.time_steps) on the test split (docs/energy.md).
             let meter = EnergyMeter(model: convertedModel ?? model)
-            meter.measure(batcher: testBatcher, batches: nil)
+            try meter.measure(batcher: testBatcher, batches: nil)
             summary["energy"] = meter.report().jsonObject()
         }
         let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])

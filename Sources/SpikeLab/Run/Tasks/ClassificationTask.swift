@@ -72,8 +72,8 @@ public final class ClassificationTask: RunTask {
         String(format: "loss %.4f  acc %.2f%%", partial.meanLoss, 100 * partial.accuracy)
     }
 
-    public func evaluate(_ model: any ClassifierModel, on batcher: Batcher) -> TaskEvaluation {
-        let result = Evaluation.run(model, on: batcher) { self.lossValue($0, $1, training: false) }
+    public func evaluate(_ model: any ClassifierModel, on batcher: any BatchSource) throws -> TaskEvaluation {
+        let result = try Evaluation.run(model, on: batcher) { self.lossValue($0, $1, training: false) }
         return TaskEvaluation(values: [result.loss, result.top1, result.top5], firingRate: result.firingRate,
                               samples: result.samples)
     }

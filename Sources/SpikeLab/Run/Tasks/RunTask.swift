@@ -32,7 +32,7 @@ public protocol RunTask: AnyObject {
 
     /// Evaluates `model` on every batch of `batcher` from its start, in eval mode without
     /// gradients, and puts the model back into training mode.
-    func evaluate(_ model: any ClassifierModel, on batcher: Batcher) -> TaskEvaluation
+    func evaluate(_ model: any ClassifierModel, on batcher: any BatchSource) throws -> TaskEvaluation
     /// The epoch's end-of-epoch progress text from its train and test values (column order).
     func epochText(train: [Double], test: [Double]) -> String
 }
@@ -72,9 +72,11 @@ public enum RunTaskColumns {
 /// The task object of an experiment.
 public enum RunTasks {
     /// Tasks this build can run.
-    static let supported: [Experiment.Task] = [.classification, .segmentation]
+    static let supported: [Experiment.Task] = [.classification, .segmentation, .detection]
 
-    public static func make(_ experiment: Experiment) throws -> any RunTask {
+    /// The task of `experiment`; a detection task writes its result files and previews into
+    /// `directory` when one is given.
+    public static func make(_ experiment: Experiment, directory: String? = nil) throws -> any RunTask {
         switch experiment.task {
         case .classification:
             switch experiment.training.loss {
@@ -102,7 +104,7 @@ public enum RunTasks {
             }
             return SegmentationTask(classCount: experiment.model.numClasses)
         case .detection:
-            throw BuildError.unsupported(keyPath: "task", value: experiment.task.rawValue, supported: supported.map(\.rawValue))
+            return DetectionTask(setup: try DetectionSetup(experiment), directory: directory)
         }
     }
 }
@@ -110,7 +112,7 @@ public enum RunTasks {
 /// Runs `body` in eval mode without gradients with every neuron layer counting spikes, puts
 /// the model back into training mode, and returns the spikes per neuron per step over all
 /// spiking layers (NaN when there are none).
-func evaluatingWithFiringRate(_ model: any ClassifierModel, _ body: () -> Void) -> Double {
+func evaluatingWithFiringRate(_ model: any ClassifierModel, _ body: () throws -> Void) rethrows -> Double {
     let neuronLayers = model.modules(ofType: NeuronLayer.self)
     model.eval()
     defer { model.train() }
@@ -119,7 +121,7 @@ func evaluatingWithFiringRate(_ model: any ClassifierModel, _ body: () -> Void) 
         layer.firingRate?.reset()
     }
     defer { for layer in neuronLayers { layer.recordsFiringRate = false } }
-    noGrad { body() }
+    try noGrad { try body() }
     var spikes = 0, elements = 0
     for layer in neuronLayers where layer.spec.variant != .relu {
         spikes += layer.firingRate?.spikeCount ?? 0

@@ -60,8 +60,11 @@ public final class SegmentationTask: RunTask {
         return String(format: "loss %.4f  pixel acc %.2f%%", values[0], 100 * values[1])
     }
 
-    public func evaluate(_ model: any ClassifierModel, on batcher: Batcher) -> TaskEvaluation {
-        evaluate(model, on: batcher, each: nil)
+    public func evaluate(_ model: any ClassifierModel, on batcher: any BatchSource) throws -> TaskEvaluation {
+        guard let batcher = batcher as? Batcher else {
+            preconditionFailure("SegmentationTask evaluates Batcher batches, got \(type(of: batcher))")
+        }
+        return evaluate(model, on: batcher, each: nil)
     }
 
     /// Evaluates as `evaluate(_:on:)` does and hands every image's predicted mask (at the size
