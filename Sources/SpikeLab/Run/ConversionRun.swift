@@ -87,14 +87,14 @@ enum ConversionRun {
     /// Calibrates the trained `ann` on the first `calibration_batches` batches of
     /// `calibration`, converts it at each T of `training.conversion.time_steps` and evaluates
     /// each SNN on `test`. Returns the outcome and the SNN at `neuron.time_steps`.
-    static func run(_ experiment: Experiment, ann: any ClassifierModel, calibration: Batcher, test: Batcher,
+    static func run(_ experiment: Experiment, ann: any ClassifierModel, calibration: Batcher, test: any BatchSource,
                     progress: ProgressReporter) throws -> (outcome: ConversionOutcome, converted: any ClassifierModel) {
         let settings = experiment.training.conversion!
         let statistic: ActivationStatistic = switch settings.percentile {
         case .max: .max
         case .percentile(let p): .percentile(p)
         }
-        let annEvaluation = Evaluation.run(ann, on: test)
+        let annEvaluation = try Evaluation.run(ann, on: test)
         let recorder = ActivationCalibration(model: ann)
         calibration.restore(.start)
         var batches = 0, samples = 0
@@ -114,7 +114,7 @@ enum ConversionRun {
         for t in settings.timeSteps {
             let snn = try ExperimentBuilder.convertedModel(experiment, timeSteps: t)
             let set = try ANNToSNN.convert(ann: ann, into: snn, scales: scales)
-            let evaluation = Evaluation.run(snn, on: test)
+            let evaluation = try Evaluation.run(snn, on: test)
             let step = ConversionOutcome.Step(timeSteps: t, evaluation: evaluation, top1Drop: annEvaluation.top1 - evaluation.top1)
             steps.append(step)
             progress.line(String(format: "conversion: T = %d  SNN test acc %.2f%%  (ANN %.2f%%, drop %.2f points)  firing %.3f",

@@ -1,4 +1,5 @@
 import Foundation
+import SpikeData
 import SpikeNN
 
 extension Runner {
@@ -12,7 +13,11 @@ extension Runner {
     /// convert at every T, evaluate, write `conversion.csv`, `checkpoints/converted.h5` and
     /// the finished summary. Runs again on `resume` if it was stopped before finishing.
     func convert() throws {
-        let calibration = try ConversionRun.calibrationBatcher(experiment, dataset: trainBatcher.dataset)
+        // Conversion is for image classification (ManifestRules), whose batches come from a Batcher.
+        guard let images = trainBatcher as? Batcher else {
+            preconditionFailure("training.mode convert needs a classification batcher, got \(type(of: trainBatcher))")
+        }
+        let calibration = try ConversionRun.calibrationBatcher(experiment, dataset: images.dataset)
         let (outcome, snn) = try ConversionRun.run(experiment, ann: model, calibration: calibration, test: testBatcher,
                                                    progress: options.progress)
         conversion = outcome

@@ -87,6 +87,9 @@ public enum RunTasks {
                 // TET needs every step's logits; the models return their mean over T.
                 throw BuildError.unsupported(keyPath: "training.loss", value: "tet",
                                              supported: ["ce", "mse", "mse_onehot (tet, the per-step loss, is not built yet)"])
+            case .yolo:
+                throw BuildError.unsupported(keyPath: "training.loss", value: "yolo",
+                                             supported: ["ce", "mse", "mse_onehot (yolo is the detection loss)"])
             }
         case .segmentation:
             // Per-pixel cross-entropy is the one segmentation loss built.
