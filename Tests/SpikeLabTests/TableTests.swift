@@ -57,7 +57,8 @@ private final class TableFixture {
     /// Writes a run directory as the runner leaves it: metrics.csv with `epochs` rows of
     /// (train_top1, test_top1, test_loss), summary.json, and checkpoints/last.h5 when asked.
     func fabricateRun(_ directory: String, manifest: Manifest, epochs: [(train: Double, test: Double, loss: Double)],
-                      total: Int, status: String, checkpoint: Bool = true, sha: String? = nil, message: String? = nil) {
+                      total: Int, status: String, checkpoint: Bool = true, sha: String? = nil, message: String? = nil,
+                      energy: (pj: Double, annPJ: Double)? = nil) {
         let fm = FileManager.default
         try! fm.createDirectory(atPath: directory + "/checkpoints", withIntermediateDirectories: true)
         let rows = epochs.enumerated().map { i, e in
@@ -70,6 +71,7 @@ private final class TableFixture {
                                       "epochs_total": total, "epochs_completed": epochs.count,
                                       "manifest_sha256": sha ?? manifest.sha256]
         if let message { summary["message"] = message }
+        if let energy { summary["energy"] = ["energy_pj_per_sample": energy.pj, "ann_energy_pj_per_sample": energy.annPJ] }
         try! JSONSerialization.data(withJSONObject: summary).write(to: URL(fileURLWithPath: directory + "/summary.json"))
         if checkpoint { _ = fm.createFile(atPath: directory + "/checkpoints/last.h5", contents: Data([0])) }
     }
@@ -318,10 +320,10 @@ struct TableJoinTests {
         let text = TableWriter.csv(TableReport(table: table, runs: runs, profile: "cpu"))
         let r = fixture.directory + "/R", f = "fashion_mnist at /usr/share/datasets/fashion-mnist"
         #expect(text == """
-        row,reported,reproduced,difference,metric,select,profile,status,epochs,data,substitutes,run_directory,comment,note
-        "A, done",91.0,90.00,-1.00,test_top1,best,cpu,done,3/3,"\(f), train subset 100",,\(r)/row-a/cpu,from the paper's Table 2,
-        B,,75.00,,test_top1,best,cpu,partial,1/3,"\(f), train subset 100",,\(r)/row-b/cpu,,interrupted after epoch 1 of 3
-        C,88.25,,,test_top1,best,cpu,missing,,"\(f), train subset 100",,\(r)/row-c/cpu,,
+        row,reported,reproduced,difference,metric,select,profile,status,epochs,data,substitutes,run_directory,comment,note,energy_uj_per_sample,ann_energy_ratio
+        "A, done",91.0,90.00,-1.00,test_top1,best,cpu,done,3/3,"\(f), train subset 100",,\(r)/row-a/cpu,from the paper's Table 2,,,
+        B,,75.00,,test_top1,best,cpu,partial,1/3,"\(f), train subset 100",,\(r)/row-b/cpu,,interrupted after epoch 1 of 3,,
+        C,88.25,,,test_top1,best,cpu,missing,,"\(f), train subset 100",,\(r)/row-c/cpu,,,,
 
         """)
     }
@@ -377,7 +379,7 @@ struct TableJoinTests {
                                              "fashion_mnist at /usr/share/datasets/fashion-mnist, train subset 100"])
         #expect(report.lines.map(\.substitutes) == ["cifar10_dvs at datasets/cifar10_dvs", nil])
         let csv = TableWriter.csv(report).split(separator: "\n").map(String.init)
-        #expect(csv[1] == "E,80,,,test_top1,best,cpu,missing,,\"nmnist at datasets/demo/nmnist, test subset 50\",cifar10_dvs at datasets/cifar10_dvs,R/events/cpu,,")
+        #expect(csv[1] == "E,80,,,test_top1,best,cpu,missing,,\"nmnist at datasets/demo/nmnist, test subset 50\",cifar10_dvs at datasets/cifar10_dvs,R/events/cpu,,,,")
         let markdown = TableWriter.markdown(report)
         #expect(markdown.contains("| E | 80 | — | — | cpu | missing | — | nmnist at datasets/demo/nmnist, test subset 50 instead of cifar10_dvs at datasets/cifar10_dvs | `R/events/cpu` |\n"))
         #expect(markdown.contains("\"instead of\" names the paper's data"))
@@ -590,5 +592,29 @@ struct DemoTableTests {
         #expect(RunPlan(runs: runs, profile: "cpu").pending.isEmpty)
         let png = try LearningCurves.write(runDirectory: runs[1].directory)
         #expect(FileManager.default.fileExists(atPath: png))
+    }
+}
+
+@Suite("Energy in tables")
+struct TableEnergyTests {
+    @Test("a finished run's energy per sample and its ANN twin's ratio appear in the CSV and the Markdown; a partial run shows none")
+    func energyColumns() throws {
+        let fixture = TableFixture()
+        fixture.manifest("a.yaml", name: "row-a")
+        fixture.manifest("b.yaml", name: "row-b", variant: "if")
+        fixture.write("table.yaml", "paper: p\ntable: t\nrows:\n  - {row: A, manifest: a.yaml, reported: null}\n  - {row: B, manifest: b.yaml, reported: null}\n")
+        let table = try TableFile.load(contentsOf: fixture.directory + "/table.yaml")
+        let runs = try table.runs(profile: "cpu", resultsRoot: fixture.directory + "/R")
+        fixture.fabricateRun(runs[0].directory, manifest: runs[0].manifest, epochs: [(0.5, 0.5, 1.0)], total: 1,
+                             status: "finished", energy: (pj: 2_500_000, annPJ: 10_000_000))
+        fixture.fabricateRun(runs[1].directory, manifest: runs[1].manifest, epochs: [(0.5, 0.5, 1.0)], total: 2,
+                             status: "interrupted", energy: (pj: 1, annPJ: 2))
+        let report = TableReport(table: table, runs: runs, profile: "cpu")
+        #expect(report.lines.map { $0.energy?.picojoules } == [2_500_000, nil])
+        let csv = TableWriter.csv(report).split(separator: "\n").map(String.init)
+        #expect(csv[1].hasSuffix(",2.5000,4.000") && csv[2].hasSuffix(",,"))
+        let markdown = TableWriter.markdown(report)
+        #expect(markdown.contains("| energy µJ | ANN / this |"))
+        #expect(markdown.contains("| 2.50 | 4.00× |") && markdown.contains("| — | — |"))
     }
 }

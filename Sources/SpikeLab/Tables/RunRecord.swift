@@ -36,6 +36,22 @@ public struct RunRecord: Sendable, Equatable {
     public let notes: [String]
     /// A finished convert run's SNN at neuron.time_steps (summary.json's `conversion`).
     public var conversion: Conversion? = nil
+    /// A finished run's energy estimate per test sample (summary.json's `energy`, docs/energy.md).
+    public var energy: Energy? = nil
+
+    /// Energy per sample of the final model and of its ANN twin (the same layers, one step, all MAC).
+    public struct Energy: Sendable, Equatable {
+        public var picojoules: Double
+        public var annPicojoules: Double
+
+        /// Reads summary.json's `energy` object; nil when it lacks either number.
+        init?(_ object: [String: Any]) {
+            guard let energy = object["energy_pj_per_sample"] as? Double,
+                  let ann = object["ann_energy_pj_per_sample"] as? Double, energy.isFinite, ann.isFinite else { return nil }
+            picojoules = energy
+            annPicojoules = ann
+        }
+    }
 
     /// The converted SNN's test metrics (fractions, as in metrics.csv) and the ANN's top-1.
     public struct Conversion: Sendable, Equatable {
@@ -109,6 +125,7 @@ public struct RunRecord: Sendable, Equatable {
                                profile: summary["profile"] as? String, name: summary["name"] as? String,
                                message: summary["message"] as? String, canResume: canResume, notes: notes)
         record.conversion = conversion
+        record.energy = (summary["energy"] as? [String: Any]).flatMap(Energy.init)
         return record
     }
 

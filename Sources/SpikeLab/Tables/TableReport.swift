@@ -75,6 +75,8 @@ public struct TableLine: Sendable, Equatable {
     public let comment: String?
     /// What the harness found: a partial run's state, changed settings, unreadable files.
     public let notes: [String]
+    /// The finished run's energy per test sample and its ANN twin's, picojoules (nil before it finishes).
+    public var energy: RunRecord.Energy? = nil
 }
 
 /// A table file joined with the results on disk.
@@ -100,7 +102,7 @@ public struct TableReport: Sendable, Equatable {
             }
             let reproduced = record.value(of: table.metric, select: table.select)
             let difference = zip2(reproduced, run.row.reported).map { $0 - $1 }
-            return TableLine(label: run.row.label, reported: run.row.reported, reportedText: run.row.reportedText,
+            var line = TableLine(label: run.row.label, reported: run.row.reported, reportedText: run.row.reportedText,
                              reproduced: reproduced, difference: difference, profile: profile ?? "full",
                              directory: run.directory, status: record.status,
                              epochsCompleted: record.status == .missing ? nil : record.epochsCompleted,
@@ -111,6 +113,8 @@ public struct TableReport: Sendable, Equatable {
                                  return paper.loader == used.loader && paper.root == used.root ? nil : paper.phrase(withSubsets: false)
                              },
                              comment: run.row.comment, notes: notes)
+            if record.status == .done { line.energy = record.energy }
+            return line
         }
     }
 

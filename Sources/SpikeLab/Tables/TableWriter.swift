@@ -8,7 +8,8 @@ import Foundation
 public enum TableWriter {
     /// The CSV header.
     public static let csvColumns = ["row", "reported", "reproduced", "difference", "metric", "select", "profile",
-                                    "status", "epochs", "data", "substitutes", "run_directory", "comment", "note"]
+                                    "status", "epochs", "data", "substitutes", "run_directory", "comment", "note",
+                                    "energy_uj_per_sample", "ann_energy_ratio"]
 
     /// RFC 4180 CSV: one line per row; empty fields for unknown numbers.
     public static func csv(_ report: TableReport) -> String {
@@ -18,7 +19,9 @@ public enum TableWriter {
             let fields = [line.label, line.reportedText ?? "", format(line.reproduced, metric), signed(line.difference, metric),
                           metric.rawValue, report.table.select.rawValue, line.profile, line.status.rawValue,
                           epochs(line), line.data, line.substitutes ?? "", line.directory, line.comment ?? "",
-                          line.notes.joined(separator: "; ")]
+                          line.notes.joined(separator: "; "),
+                          line.energy.map { String(format: "%.4f", $0.picojoules / 1e6) } ?? "",
+                          line.energy.map { String(format: "%.3f", $0.annPicojoules / $0.picojoules) } ?? ""]
             lines.append(fields.map(csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -37,13 +40,23 @@ public enum TableWriter {
         out += "\n"
         out += "Regenerate: `spikelab tables \(table.path)" + (report.profile == "full" ? "" : " --profile \(report.profile)")
             + (report.resultsRoot == "runs" ? "" : " --results \(report.resultsRoot)") + "`.\n\n"
-        out += "| row | reported | reproduced | difference | profile | status | epochs | data | run directory |\n"
-        out += "|---|---:|---:|---:|---|---|---:|---|---|\n"
+        let energy = report.lines.contains { $0.energy != nil }
+        if energy {
+            out += "Energy: per test sample of the final model (a converted run: its SNN), E_MAC 4.6 / E_AC 0.9 pJ, "
+                + "and how many times more its ANN twin (the same layers, one step, all MAC) would take (docs/energy.md).\n\n"
+        }
+        out += "| row | reported | reproduced | difference | profile | status | epochs |" + (energy ? " energy µJ | ANN / this |" : "")
+            + " data | run directory |\n"
+        out += "|---|---:|---:|---:|---|---|---:|" + (energy ? "---:|---:|" : "") + "---|---|\n"
         for line in report.lines {
-            let cells = [cell(line.label), line.reportedText ?? "—", format(line.reproduced, metric).nonEmpty ?? "—",
+            var cells = [cell(line.label), line.reportedText ?? "—", format(line.reproduced, metric).nonEmpty ?? "—",
                          signed(line.difference, metric).nonEmpty ?? "—", line.profile, line.status.rawValue,
-                         epochs(line).nonEmpty ?? "—", cell(line.data + (line.substitutes.map { " instead of \($0)" } ?? "")),
-                         "`\(cell(line.directory))`"]
+                         epochs(line).nonEmpty ?? "—"]
+            if energy {
+                cells += [line.energy.map { String(format: "%.2f", $0.picojoules / 1e6) } ?? "—",
+                          line.energy.map { String(format: "%.2f×", $0.annPicojoules / $0.picojoules) } ?? "—"]
+            }
+            cells += [cell(line.data + (line.substitutes.map { " instead of \($0)" } ?? "")), "`\(cell(line.directory))`"]
             out += "| " + cells.joined(separator: " | ") + " |\n"
         }
         let remarks = report.lines.filter { $0.comment != nil || !$0.notes.isEmpty }
