@@ -168,4 +168,19 @@ struct EnergyTests {
         #expect(!EnergyMeter.isSpikeDerived(Tensor((0..<300).map { Float($0) / 7 }, shape: [300])))
         #expect(!EnergyMeter.isSpikeDerived(Tensor([0, .nan], shape: [2])))
     }
+
+    @Test("the ANN twin's energy divides a layer's MACs by its calls per sample only up to the model's time steps")
+    func annEnergyCountsWindowsOnce() {
+        // A conv called 4 times per sample: 4 time steps of a T = 4 model, or 4 windows of a single-step model.
+        var count = SynapticLayerCount(name: "conv", type: .conv2d, operation: .mac)
+        count.macs = 400
+        count.distinctMACs = 400
+        count.rows = 4
+        count.inputElements = 1
+        let timeFolded = EnergyReport(layers: [count], samples: 1, costs: EnergyCosts(), neuronFiringRate: 0.1, foldedSteps: 4)
+        let windowed = EnergyReport(layers: [count], samples: 1, costs: EnergyCosts(), neuronFiringRate: nil, foldedSteps: 1)
+        #expect(abs(timeFolded.annEnergy - 100 * 4.6) < 1e-9)
+        #expect(abs(windowed.annEnergy - 400 * 4.6) < 1e-9)
+        #expect(abs(windowed.annEnergy - windowed.totalEnergy) < 1e-9)  // an ANN's own energy equals its twin's
+    }
 }

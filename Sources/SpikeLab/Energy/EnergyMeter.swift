@@ -115,7 +115,9 @@ public final class EnergyMeter {
 
     /// The per-sample report under `costs`.
     public func report(costs: EnergyCosts = EnergyCosts()) -> EnergyReport {
-        EnergyReport(layers: layers, samples: samples, costs: costs,
-                     neuronFiringRate: neuronSteps == 0 ? nil : Double(neuronSpikes) / Double(neuronSteps))
+        let folded = model.modules(ofType: NeuronLayer.self).map(\.foldedSteps).max() ?? 1
+        return EnergyReport(layers: layers, samples: samples, costs: costs,
+                            neuronFiringRate: neuronSteps == 0 ? nil : Double(neuronSpikes) / Double(neuronSteps),
+                            foldedSteps: folded)
     }
 }

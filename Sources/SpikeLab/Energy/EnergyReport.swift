@@ -32,9 +32,15 @@ public struct EnergyReport: Sendable {
     public var costs: EnergyCosts
     /// Spikes per neuron-step over all spiking neuron layers; nil for an ANN.
     public var neuronFiringRate: Double?
+    /// Time steps the model folds into its batch (its neurons' T; 1 for an ANN, SpikePack and the
+    /// single-step general SNN). A layer called more often per sample than this — the general
+    /// SNN's convolutions run once per receptive-field window — is not repeating time steps.
+    public var foldedSteps: Int
 
     /// Builds the per-sample report from raw counts over `samples` samples.
-    init(layers counts: [SynapticLayerCount], samples: Int, costs: EnergyCosts, neuronFiringRate: Double?) {
+    init(layers counts: [SynapticLayerCount], samples: Int, costs: EnergyCosts, neuronFiringRate: Double?,
+         foldedSteps: Int = .max) {
+        self.foldedSteps = max(1, foldedSteps)
         let n = Double(max(samples, 1))
         layers = counts.filter { $0.inputElements > 0 }.map { c in
             let macs = Double(c.macs) / n, exact = Double(c.nonzeroInputOps) / n, distinct = Double(c.distinctMACs) / n
@@ -56,9 +62,10 @@ public struct EnergyReport: Sendable {
     public var totalSOPs: Double { layers.reduce(0) { $0 + $1.sops } }
     /// Picojoules per sample.
     public var totalEnergy: Double { layers.reduce(0) { $0 + $1.energy } }
-    /// The same network run once as an ANN (one step, every layer MAC): Σ MACs/steps × E_MAC.
+    /// The same network run once as an ANN (one step, every layer MAC): Σ MACs/steps × E_MAC,
+    /// where a layer's steps are its calls per sample, at most the model's `foldedSteps`.
     public var annEnergy: Double {
-        layers.reduce(0) { $0 + ($1.steps > 0 ? $1.macs / $1.steps : 0) * costs.mac }
+        layers.reduce(0) { $0 + ($1.steps > 0 ? $1.macs / min($1.steps, Double(foldedSteps)) : 0) * costs.mac }
     }
 
     /// A fixed-width table, one layer a line, then the totals.
