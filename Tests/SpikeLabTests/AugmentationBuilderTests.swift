@@ -4,8 +4,6 @@ import SpikeTensor
 import Testing
 @testable import SpikeLab
 
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().path
 private let fashionAvailable = FileManager.default.fileExists(
     atPath: FashionMNIST.defaultRoot + "/train-images-idx3-ubyte.gz")
 
@@ -130,20 +128,12 @@ struct AugmentationBuilderTests {
     @Test("the PSU-augmentation demo manifest trains an epoch with RandAugment, jitter and random erasing on the CIFAR demo set",
           .enabled(if: fashionAvailable, "needs dataset-fashion-mnist"))
     func demoManifestTrains() throws {
-        let root = NSTemporaryDirectory() + "spikelab-augment-demo-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        var set = FashionCIFARDemo()
-        set.trainPerFile = 8
-        set.testCount = 16
-        try set.make(root: root, seed: 0) { _ in }
-        let manifest = try Manifest.load(contentsOf: repositoryRoot + "/experiments/demo/cifar10-psu-augment.yaml", profile: "cpu",
-                                         overrides: ["data.root=\(root)/cifar10", "data.batch_size=20", "data.subset=null",
-                                                     "data.test_subset=null", "neuron.time_steps=2"])
+        let demo = try TinyCIFARDemo("augment-demo")
+        defer { demo.remove() }
+        let manifest = try demo.manifest("cifar10-psu-augment", ["data.batch_size=20", "neuron.time_steps=2"])
         let transforms = try ExperimentBuilder.transforms(manifest.experiment.data)
         #expect(transforms.train.contains { $0 is RandAugment } && transforms.train.last is RandomErasing)
-        let runner = try Runner.start(manifest, directory: root + "/run",
-                                      options: RunOptions(threads: 2, progress: ProgressReporter(output: FileHandle.nullDevice, interactive: false),
-                                                          handleSignals: false))
+        let runner = try Runner.start(manifest, directory: demo.root + "/run", options: TinyCIFARDemo.options())
         #expect(try runner.run() == .finished)
         let rows = try MetricsLog.read(runner.metricsPath)
         #expect(rows.count == 1 && rows[0].values.allSatisfy { !$0.isInfinite })

@@ -4,8 +4,6 @@ import SpikeTensor
 import Testing
 @testable import SpikeLab
 
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().path
 private let fashionAvailable = FileManager.default.fileExists(
     atPath: FashionMNIST.defaultRoot + "/train-images-idx3-ubyte.gz")
 
@@ -58,18 +56,10 @@ struct CIFARDemoTests {
 
     @Test("the sequential-CIFAR demo manifest trains an epoch of seq_cifar_conv1d on the demo set")
     func sequentialManifestTrains() throws {
-        let root = Self.folder()
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        var set = FashionCIFARDemo()
-        set.trainPerFile = 8
-        set.testCount = 16
-        try set.make(root: root, seed: 0) { _ in }
-        let manifest = try Manifest.load(contentsOf: repositoryRoot + "/experiments/demo/sequential-cifar10-demo.yaml", profile: "cpu",
-                                         overrides: ["data.root=\(root)/cifar10", "data.batch_size=16", "data.subset=null",
-                                                     "data.test_subset=null", "training.epochs=1", "model.width=0.125"])
-        let runner = try Runner.start(manifest, directory: root + "/run",
-                                      options: RunOptions(threads: 2, progress: ProgressReporter(output: FileHandle.nullDevice, interactive: false),
-                                                          handleSignals: false))
+        let demo = try TinyCIFARDemo("cifar-demo")
+        defer { demo.remove() }
+        let manifest = try demo.manifest("sequential-cifar10-demo", ["data.batch_size=16", "training.epochs=1", "model.width=0.125"])
+        let runner = try Runner.start(manifest, directory: demo.root + "/run", options: TinyCIFARDemo.options())
         #expect(try runner.run() == .finished)
         let rows = try MetricsLog.read(runner.metricsPath)
         #expect(rows.count == 1)

@@ -6,8 +6,6 @@ import SpikeTensor
 import Testing
 @testable import SpikeLab
 
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().path
 private let fashionAvailable = FileManager.default.fileExists(
     atPath: FashionMNIST.defaultRoot + "/train-images-idx3-ubyte.gz")
 
@@ -134,18 +132,10 @@ struct GeneralSNNDemoTests {
     @Test("each general-SNN demo manifest trains one short epoch on the CIFAR-layout demo set",
           arguments: ["general-snn-cnn-cifar10", "general-snn-lstm-cifar10"])
     func demoManifestTrains(name: String) throws {
-        let root = NSTemporaryDirectory() + "spikelab-gsnn-demo-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        var set = FashionCIFARDemo()
-        set.trainPerFile = 8
-        set.testCount = 16
-        try set.make(root: root, seed: 0) { _ in }
-        let manifest = try Manifest.load(contentsOf: repositoryRoot + "/experiments/demo/\(name).yaml", profile: "cpu",
-                                         overrides: ["data.root=\(root)/cifar10", "data.batch_size=16", "data.subset=null",
-                                                     "data.test_subset=null", "training.epochs=1", "model.width=0.125"])
-        let runner = try Runner.start(manifest, directory: root + "/run",
-                                      options: RunOptions(threads: 2, progress: ProgressReporter(output: FileHandle.nullDevice, interactive: false),
-                                                          handleSignals: false))
+        let demo = try TinyCIFARDemo("gsnn-demo")
+        defer { demo.remove() }
+        let manifest = try demo.manifest(name, ["data.batch_size=16", "training.epochs=1", "model.width=0.125"])
+        let runner = try Runner.start(manifest, directory: demo.root + "/run", options: TinyCIFARDemo.options())
         #expect(try runner.run() == .finished)
         let rows = try MetricsLog.read(runner.metricsPath)
         #expect(rows.count == 1)
@@ -154,23 +144,14 @@ struct GeneralSNNDemoTests {
 
     @Test("a general-SNN run stopped mid-epoch and resumed gives the same weights and rows: the Bernoulli streams are checkpointed")
     func resumeIsBitExact() throws {
-        let root = NSTemporaryDirectory() + "spikelab-gsnn-resume-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        var set = FashionCIFARDemo()
-        set.trainPerFile = 8
-        set.testCount = 16
-        try set.make(root: root, seed: 0) { _ in }
+        let demo = try TinyCIFARDemo("gsnn-resume")
+        defer { demo.remove() }
+        let root = demo.root
         // 40 training images in batches of 16: 3 steps per epoch, 2 epochs.
-        let manifest = try Manifest.load(contentsOf: repositoryRoot + "/experiments/demo/general-snn-cnn-cifar10.yaml", profile: "cpu",
-                                         overrides: ["data.root=\(root)/cifar10", "data.batch_size=16", "data.subset=null",
-                                                     "data.test_subset=null", "model.width=0.0625"])
-        func options(stopAfter: Int?) -> RunOptions {
-            RunOptions(threads: 2, progress: ProgressReporter(output: FileHandle.nullDevice, interactive: false),
-                       stopAfterSteps: stopAfter, handleSignals: false)
-        }
-        #expect(try Runner.start(manifest, directory: root + "/straight", options: options(stopAfter: nil)).run() == .finished)
-        #expect(try Runner.start(manifest, directory: root + "/stopped", options: options(stopAfter: 4)).run() == .interrupted)
-        #expect(try Runner.resume(directory: root + "/stopped", options: options(stopAfter: nil)).run() == .finished)
+        let manifest = try demo.manifest("general-snn-cnn-cifar10", ["data.batch_size=16", "model.width=0.0625"])
+        #expect(try Runner.start(manifest, directory: root + "/straight", options: TinyCIFARDemo.options()).run() == .finished)
+        #expect(try Runner.start(manifest, directory: root + "/stopped", options: TinyCIFARDemo.options(stopAfter: 4)).run() == .interrupted)
+        #expect(try Runner.resume(directory: root + "/stopped", options: TinyCIFARDemo.options()).run() == .finished)
         let a = try RunnerTests.modelBytes(root + "/straight/checkpoints/last.h5")
         let b = try RunnerTests.modelBytes(root + "/stopped/checkpoints/last.h5")
         #expect(!a.isEmpty && a == b)
