@@ -96,7 +96,7 @@ struct FireReset {
 /// — the same code on the same values, so bit for bit what the forward had — into an
 /// L2-sized scratch, then runs BPTT over that tile. Per neuron-step that is 4 bytes of x read
 /// again instead of 4 bytes of H written and read back, and no [T, M] tensor saved at all.
-struct ChargeFireResetKernel<Rule: ChargeRule> {
+struct ChargeFireResetKernel<Rule: ChargeRule>: EightLaneKernel {
     let rule: Rule
     let fire: FireReset
     let steps: Int
@@ -111,14 +111,6 @@ struct ChargeFireResetKernel<Rule: ChargeRule> {
     /// quarter of a 1 MiB L2). Longer rows than the forward's tiles: each row of x, g and ∂x the
     /// tile touches is one sequential run, and longer runs keep the prefetchers busy.
     var backwardTileWidth: Int { max(64, min(16_384, (65_536 / max(1, steps)) / 8 * 8)) }
-
-    /// Groups of eight neurons per parallel chunk: about 32 Ki neuron-steps of work each.
-    var minGroupsPerChunk: Int { max(1, (1 << 15) / (8 * max(1, steps))) }
-
-    /// The neuron range `0..<width` covered by eight-lane groups `groups`.
-    @inline(__always) func neurons(_ groups: Range<Int>) -> Range<Int> {
-        (groups.lowerBound * 8)..<min(groups.upperBound * 8, width)
-    }
 
     /// V before the first step for the lanes at `m` (`rest` when there is no v0).
     @inline(__always) func initial(_ v0: UnsafePointer<Float>?, _ m: Int, _ n: Int) -> SIMD8<Float> {

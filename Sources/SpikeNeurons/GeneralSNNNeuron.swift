@@ -72,16 +72,10 @@ public func generalSNNNeuron(_ input: Tensor, mem0: Tensor? = nil,
 }
 
 /// Fused forward and backward of the general-SNN neuron over a [steps, width] layout.
-struct GeneralSNNKernel {
+struct GeneralSNNKernel: EightLaneKernel {
     let config: GeneralSNNNeuronConfiguration
     let steps: Int
     let width: Int
-
-    var minGroupsPerChunk: Int { max(1, (1 << 15) / (8 * max(1, steps))) }
-
-    @inline(__always) func neurons(_ groups: Range<Int>) -> Range<Int> {
-        (groups.lowerBound * 8)..<min(groups.upperBound * 8, width)
-    }
 
     func forward(input: UnsafePointer<Float>, mem0: UnsafePointer<Float>,
                  spikes: UnsafeMutablePointer<Float>, membrane: UnsafeMutablePointer<Float>) {

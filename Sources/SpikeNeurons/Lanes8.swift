@@ -110,3 +110,20 @@ enum Lanes8 {
         return p * scale
     }
 }
+
+/// A fused neuron kernel over a [steps, width] row-major layout that walks the neurons in
+/// groups of eight lanes (`Lanes8`) and splits the groups into parallel chunks.
+protocol EightLaneKernel {
+    var steps: Int { get }
+    var width: Int { get }
+}
+
+extension EightLaneKernel {
+    /// Groups of eight neurons per parallel chunk: about 32 Ki neuron-steps of work each.
+    var minGroupsPerChunk: Int { max(1, (1 << 15) / (8 * max(1, steps))) }
+
+    /// The neuron range `0..<width` covered by eight-lane groups `groups`.
+    @inline(__always) func neurons(_ groups: Range<Int>) -> Range<Int> {
+        (groups.lowerBound * 8)..<min(groups.upperBound * 8, width)
+    }
+}

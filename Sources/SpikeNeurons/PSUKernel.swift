@@ -17,7 +17,7 @@ import SpikeTensor
 // reverse recurrences over it — 20 counted bytes per neuron-step for training, as IF/LIF.
 
 /// The fused PSU forward and backward over a [steps, width] row-major layout.
-struct PSUKernel {
+struct PSUKernel: EightLaneKernel {
     /// d = 1/τ.
     let decay: Float
     let threshold: Float
@@ -29,13 +29,6 @@ struct PSUKernel {
 
     /// Neurons per backward tile: 2·T rows of recomputed σ(H) and V in at most 256 KiB.
     var backwardTileWidth: Int { max(64, min(8192, (32_768 / max(1, steps)) / 8 * 8)) }
-
-    /// Groups of eight neurons per parallel chunk: about 32 Ki neuron-steps of work each.
-    var minGroupsPerChunk: Int { max(1, (1 << 15) / (8 * max(1, steps))) }
-
-    @inline(__always) func neurons(_ groups: Range<Int>) -> Range<Int> {
-        (groups.lowerBound * 8)..<min(groups.upperBound * 8, width)
-    }
 
     /// S for every step, and V when `membrane` is given.
     func forward(x: UnsafePointer<Float>, spikes: UnsafeMutablePointer<Float>, membrane: UnsafeMutablePointer<Float>?) {
