@@ -39,7 +39,7 @@ public struct EnergyReport: Sendable {
 
     /// Builds the per-sample report from raw counts over `samples` samples.
     init(layers counts: [SynapticLayerCount], samples: Int, costs: EnergyCosts, neuronFiringRate: Double?,
-         foldedSteps: Int = .max) {
+         foldedSteps: Int) {
         self.foldedSteps = max(1, foldedSteps)
         let n = Double(max(samples, 1))
         layers = counts.filter { $0.inputElements > 0 }.map { c in
