@@ -168,12 +168,15 @@ extension Tensor {
                     preconditionFailure("backward through \(node.name) a second time: its saved values were freed (pass retainGraph: true)")
                 }
                 let inputs = node.inputs
-                let inputGrads = fn(grads)
+                var inputGrads = fn(grads)
                 precondition(inputGrads.count == inputs.count,
                              "\(node.name).backward returned \(inputGrads.count) gradients for \(inputs.count) inputs")
                 if !retainGraph { node.release() }
-                for (input, g) in zip(inputs, inputGrads) {
-                    guard let g, input.requiresGrad else { continue }
+                for (i, input) in inputs.enumerated() {
+                    // Moved out of the array, so a gradient nothing else holds is uniquely referenced here.
+                    guard var g = inputGrads[i] else { continue }
+                    inputGrads[i] = nil
+                    guard input.requiresGrad else { continue }
                     precondition(g.shape == input.shape,
                                  "\(node.name).backward: gradient shape \(g.shape) differs from input shape \(input.shape)")
                     if let producer = input.gradFn {
@@ -192,6 +195,9 @@ extension Tensor {
                             slot[input.outputIndex] = g
                         }
                         pending[key] = slot
+                    } else if input.grad == nil, Tensor.isSolelyOwned(&g) {
+                        // A fresh gradient nothing else refers to: the leaf takes it, no copy.
+                        input.grad = g
                     } else {
                         Tensor.accumulateLeaf(input, g)
                     }
@@ -201,13 +207,23 @@ extension Tensor {
     }
 
     /// Adds `g` into a leaf's `grad`, copying on first assignment so no two leaves (or a
-    /// leaf and a graph value) ever share a gradient buffer.
+    /// leaf and a graph value) ever share a gradient buffer. (`backward` hands a leaf a fresh
+    /// gradient that nothing else holds without this copy; see `isSolelyOwned`.)
     static func accumulateLeaf(_ leaf: Tensor, _ g: Tensor) {
         if let existing = leaf.grad {
             addInPlace(existing, g)
         } else {
             leaf.grad = g.copy()
         }
+    }
+
+    /// Whether `tensor` is referenced only by this variable and its memory only by `tensor`:
+    /// then no other tensor, leaf or graph value can see it, and a leaf may keep it as its
+    /// gradient instead of a copy (as PyTorch's AccumulateGrad steals a gradient whose use
+    /// count is 1). A plain value only: not part of a graph.
+    static func isSolelyOwned(_ tensor: inout Tensor) -> Bool {
+        guard tensor.gradFn == nil, !tensor.requiresGrad, isKnownUniquelyReferenced(&tensor) else { return false }
+        return isKnownUniquelyReferenced(&tensor.storage)
     }
 
     /// Nodes reachable from `root`, each after every node that consumes its outputs.

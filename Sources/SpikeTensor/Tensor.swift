@@ -11,8 +11,9 @@ public final class Tensor: CustomStringConvertible {
     public let shape: [Int]
     /// Element type.
     public let dtype: DType
-    /// The memory this tensor views.
-    public let storage: TensorStorage
+    /// The memory this tensor views. (Settable inside SpikeTensor only so autograd can test
+    /// it for unique ownership with `isKnownUniquelyReferenced`; nothing reassigns it.)
+    public internal(set) var storage: TensorStorage
     /// Offset of the first element in `storage`, in elements.
     public let offset: Int
     /// Number of elements (product of `shape`).

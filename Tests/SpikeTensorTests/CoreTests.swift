@@ -109,6 +109,53 @@ struct AutogradCoreTests {
         #expect(x.grad!.item == 8)
     }
 
+    /// An identity op on x whose backward returns `pass(g)` for x's gradient.
+    static func passThrough(_ x: Tensor, _ pass: @escaping (Tensor) -> Tensor) -> Tensor {
+        Tensor.record("pass", output: x.copy(), inputs: [x]) { g in [pass(g)] }
+    }
+
+    @Test("a leaf keeps a fresh gradient that nothing else holds instead of copying it")
+    func leafTakesFreshGradient() {
+        final class Box { weak var made: Tensor? }
+        let box = Box()
+        let x = Tensor([1, 2, 3], requiresGrad: true)
+        Self.passThrough(x) { g in
+            let fresh = g.copy()
+            box.made = fresh  // weak: does not count as a second owner
+            return fresh
+        }.backward(Tensor([4, 5, 6]))
+        #expect(x.grad != nil && x.grad === box.made)
+        #expect(x.grad!.array == [4, 5, 6])
+        // The second backward adds into the gradient the leaf took.
+        Self.passThrough(x) { $0.copy() }.backward(Tensor([1, 1, 1]))
+        #expect(x.grad === box.made && x.grad!.array == [5, 6, 7])
+    }
+
+    @Test("a leaf copies a gradient that the caller, another tensor or another leaf still holds")
+    func leafCopiesSharedGradient() {
+        // The backward hands back the upstream gradient itself: the caller's seed.
+        let seed = Tensor([4, 5, 6])
+        let x = Tensor([1, 2, 3], requiresGrad: true)
+        Self.passThrough(x) { $0 }.backward(seed)
+        #expect(x.grad!.storage !== seed.storage)
+        // A view of a tensor someone keeps: the view object is unique, its memory is not.
+        let kept = Tensor([7, 8, 9])
+        let y = Tensor([1, 2, 3], requiresGrad: true)
+        Self.passThrough(y) { _ in kept.reshaped([3]) }.backward(seed)
+        #expect(y.grad!.storage !== kept.storage)
+        // One gradient returned for two leaves: they must not share it.
+        let a = Tensor([1], requiresGrad: true), b = Tensor([2], requiresGrad: true)
+        Tensor.record("both", output: Tensor([0]), inputs: [a, b]) { g in
+            let shared = g.copy()
+            return [shared, shared]
+        }.backward(Tensor([3]))
+        #expect(a.grad!.storage !== b.grad!.storage)
+        seed.floats[0] = 100
+        kept.floats[0] = 100
+        a.grad!.floats[0] = 100
+        #expect(x.grad!.array == [4, 5, 6] && y.grad!.array == [7, 8, 9] && b.grad!.item == 3)
+    }
+
     @Test("a multi-output custom operation routes each output's gradient")
     func multiOutput() {
         struct SplitScale: DifferentiableOperation {
