@@ -104,13 +104,20 @@ struct ChargeFireResetKernel<Rule: ChargeRule>: EightLaneKernel {
     /// V before the first step where no v0 tensor is given (the resting potential).
     let rest: Float
 
-    /// Neurons per forward tile: the tile's state (16 KiB) stays in L1 while t advances.
-    static var tileWidth: Int { 4096 }
+    /// Neurons per forward tile (a multiple of 8): the tile's state (256 KiB) stays in L2 while
+    /// t advances, and each row of x and S the tile touches is one sequential run of 256 KiB.
+    /// Runs that long are what the hardware prefetchers need to stream from memory: 4096-neuron
+    /// tiles (state in L1, 16 KiB runs) took 1.5× the time (docs/neurons.md, "Tile widths").
+    /// Values never depend on it (tests set small tiles to cross many tile edges).
+    var forwardTileWidth = 65_536
 
-    /// Neurons per backward tile: the tile's T rows of recomputed H take at most 256 KiB (a
-    /// quarter of a 1 MiB L2). Longer rows than the forward's tiles: each row of x, g and ∂x the
-    /// tile touches is one sequential run, and longer runs keep the prefetchers busy.
-    var backwardTileWidth: Int { max(64, min(16_384, (65_536 / max(1, steps)) / 8 * 8)) }
+    /// Most bytes of recomputed H and carry a backward tile holds: 4 MiB (L2 spills to L3,
+    /// which costs less than short runs through x, g and ∂x: a 256 KiB budget took 1.3× the
+    /// time; docs/neurons.md, "Tile widths"). Per-element values never depend on it.
+    var backwardScratchBytes = 4 << 20
+
+    /// Neurons per backward tile: T + 1 rows of 4-byte values within `backwardScratchBytes`.
+    var backwardTileWidth: Int { max(64, (backwardScratchBytes / (4 * (steps + 1))) / 8 * 8) }
 
     /// V before the first step for the lanes at `m` (`rest` when there is no v0).
     @inline(__always) func initial(_ v0: UnsafePointer<Float>?, _ m: Int, _ n: Int) -> SIMD8<Float> {
@@ -125,11 +132,11 @@ struct ChargeFireResetKernel<Rule: ChargeRule>: EightLaneKernel {
         let groups = (width + 7) / 8, M = width
         parallelChunks(groups, minChunk: minGroupsPerChunk) { range in
             let span = neurons(range)
-            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: Self.tileWidth / 8) { stateBuffer in
+            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: forwardTileWidth / 8) { stateBuffer in
                 let state = stateBuffer.baseAddress!
                 var tile = span.lowerBound
                 while tile < span.upperBound {
-                    let tileEnd = min(tile + Self.tileWidth, span.upperBound)
+                    let tileEnd = min(tile + forwardTileWidth, span.upperBound)
                     for t in 0..<steps {
                         let row = t * M
                         var m = tile
@@ -170,6 +177,29 @@ struct ChargeFireResetKernel<Rule: ChargeRule>: EightLaneKernel {
                   gradMembrane: UnsafePointer<Float>?, surrogate kind: Surrogate.Kind, alpha: Float,
                   gradInput: UnsafeMutablePointer<Float>?, gradInitial: UnsafeMutablePointer<Float>?,
                   wantAlpha: Bool, wantLeak: Bool) -> Reductions {
+        // One specialised loop per surrogate kind: no per-vector switch on the kind.
+        switch kind {
+        case .sigmoid:
+            backward(SigmoidLanes.self, x: x, v0: v0, gradSpikes: gradSpikes, gradMembrane: gradMembrane, alpha: alpha,
+                     gradInput: gradInput, gradInitial: gradInitial, wantAlpha: wantAlpha, wantLeak: wantLeak)
+        case .atan:
+            backward(AtanLanes.self, x: x, v0: v0, gradSpikes: gradSpikes, gradMembrane: gradMembrane, alpha: alpha,
+                     gradInput: gradInput, gradInitial: gradInitial, wantAlpha: wantAlpha, wantLeak: wantLeak)
+        case .rectangle:
+            backward(RectangleLanes.self, x: x, v0: v0, gradSpikes: gradSpikes, gradMembrane: gradMembrane, alpha: alpha,
+                     gradInput: gradInput, gradInitial: gradInitial, wantAlpha: wantAlpha, wantLeak: wantLeak)
+        case .triangle:
+            backward(TriangleLanes.self, x: x, v0: v0, gradSpikes: gradSpikes, gradMembrane: gradMembrane, alpha: alpha,
+                     gradInput: gradInput, gradInitial: gradInitial, wantAlpha: wantAlpha, wantLeak: wantLeak)
+        }
+    }
+
+    /// `backward` for the surrogate `S`.
+    private func backward<S: LaneSurrogate>(
+        _ surrogate: S.Type, x: UnsafePointer<Float>, v0: UnsafePointer<Float>?, gradSpikes: UnsafePointer<Float>?,
+        gradMembrane: UnsafePointer<Float>?, alpha: Float, gradInput: UnsafeMutablePointer<Float>?,
+        gradInitial: UnsafeMutablePointer<Float>?, wantAlpha: Bool, wantLeak: Bool
+    ) -> Reductions {
         let groups = (width + 7) / 8, M = width
         let chunks = chunkCount(groups, minChunk: minGroupsPerChunk)
         // One partial per chunk, combined in chunk order: deterministic for a thread count.
@@ -220,12 +250,12 @@ struct ChargeFireResetKernel<Rule: ChargeRule>: EightLaneKernel {
                                     var gS = gradSpikes.map { Lanes8.load($0 + row + m, n) } ?? SIMD8()
                                     if !detach { gS += gV * (hard ? (resetValue - h) : SIMD8(repeating: -threshold)) }
                                     let direct = hard ? gV.replacing(with: 0, where: fired) : gV
-                                    let gh = gS * Lanes8.surrogateDerivative(kind, alpha, u) + direct
+                                    let gh = gS * S.derivative(alpha, u) + direct
                                     if let gradInput { Lanes8.store(rule.inputGradient(gh), gradInput + row + m, n) }
                                     carry[lane] = rule.stateGradient(gh)
                                     // Padded lanes (n < 8) have zero gradients throughout, so they add 0 below.
                                     if wantAlpha {
-                                        alphaSum += SIMD8<Double>(gS * Lanes8.surrogateAlphaDerivative(kind, alpha, u))
+                                        alphaSum += SIMD8<Double>(gS * S.alphaDerivative(alpha, u))
                                     }
                                     if wantLeak {
                                         let vPrevious: SIMD8<Float>

@@ -96,14 +96,15 @@ enum Lanes8 {
         let t = x * 1.442_695_04 + shifter
         let n = t - shifter
         let r = (x - n * 0.693_145_75) - n * 1.428_606_8e-6  // ln 2 split: hi exact in n·hi
+        // Horner steps as fused multiply-adds (one instruction each with FMA, and one rounding).
         var p = SIMD8<Float>(repeating: 1.0 / 5040)
-        p = p * r + 1.0 / 720
-        p = p * r + 1.0 / 120
-        p = p * r + 1.0 / 24
-        p = p * r + 1.0 / 6
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
+        p = SIMD8(repeating: 1.0 / 720).addingProduct(p, r)
+        p = SIMD8(repeating: 1.0 / 120).addingProduct(p, r)
+        p = SIMD8(repeating: 1.0 / 24).addingProduct(p, r)
+        p = SIMD8(repeating: 1.0 / 6).addingProduct(p, r)
+        p = SIMD8(repeating: 0.5).addingProduct(p, r)
+        p = SIMD8(repeating: 1).addingProduct(p, r)
+        p = SIMD8(repeating: 1).addingProduct(p, r)
         // 2ⁿ from n's integer bits: (n + 127) << 23.
         let nBits = unsafeBitCast(t, to: SIMD8<Int32>.self) &- unsafeBitCast(SIMD8<Float>(repeating: shifter), to: SIMD8<Int32>.self)
         let scale = unsafeBitCast((nBits &+ 127) &* (1 << 23), to: SIMD8<Float>.self)
@@ -127,3 +128,23 @@ extension EightLaneKernel {
         (groups.lowerBound * 8)..<min(groups.upperBound * 8, width)
     }
 }
+
+/// A surrogate kind fixed at compile time, so a kernel generic over it has no per-vector
+/// switch on `Surrogate.Kind` in its hot loop (each kind's loop is its own specialisation).
+protocol LaneSurrogate {
+    static var kind: Surrogate.Kind { get }
+}
+
+extension LaneSurrogate {
+    @inline(__always) static func derivative(_ alpha: Float, _ x: SIMD8<Float>) -> SIMD8<Float> {
+        Lanes8.surrogateDerivative(kind, alpha, x)
+    }
+    @inline(__always) static func alphaDerivative(_ alpha: Float, _ x: SIMD8<Float>) -> SIMD8<Float> {
+        Lanes8.surrogateAlphaDerivative(kind, alpha, x)
+    }
+}
+
+enum SigmoidLanes: LaneSurrogate { static var kind: Surrogate.Kind { .sigmoid } }
+enum AtanLanes: LaneSurrogate { static var kind: Surrogate.Kind { .atan } }
+enum RectangleLanes: LaneSurrogate { static var kind: Surrogate.Kind { .rectangle } }
+enum TriangleLanes: LaneSurrogate { static var kind: Surrogate.Kind { .triangle } }

@@ -138,7 +138,9 @@ struct LIFForwardHandTests {
 
     @Test("a large layer equals a plain scalar loop bit for bit (chunks, tiles, ragged lanes)")
     func largeLayerMatchesScalarLoop() {
-        let steps = 5, width = 20_011
+        // Forward tiles hold 65536 neurons: 140011 neurons make full and ragged tiles in each
+        // of one or two parallel chunks, and ragged eight-lane groups at the end.
+        let steps = 5, width = 140_011
         let x = Tensor(lifTestNormals(steps * width, mean: 1.0, seed: 21), shape: [steps, width])
         for c in [LIFConfiguration(), LIFConfiguration(tau: 3, vThreshold: 0.7, vReset: nil, decayInput: false),
                   LIFConfiguration(vReset: 0.2)] {
@@ -269,11 +271,12 @@ struct LIFSpikesOnlyTests {
         #expect(only.grads == full.grads, "\(r)")
     }
 
-    @Test("a long sequence over several backward tiles matches the Double reference (T = 40, 4003 neurons)")
+    @Test("a long sequence matches the Double reference (T = 40, 4003 neurons)")
     func longSequenceAcrossTiles() {
-        // Backward tiles at T = 40 hold 1632 neurons: 4003 neurons make full and ragged tiles
-        // (with one or two parallel chunks), and each tile recomputes 40 steps of H before
-        // running BPTT over them.
+        // Each tile recomputes 40 steps of H before running BPTT over them. (Backward tiles at
+        // T = 40 hold 25568 neurons, so this is one tile per chunk; tile edges are checked by
+        // `tileWidthsDoNotChangeValues`. More neurons would not do here: the Double reference
+        // then sees some membrane land on the other side of the threshold than Float does.)
         let steps = 40, width = 4003
         for r in [ReferenceNeuron(kind: .fixedLeak, tau: 2, threshold: 1, vReset: 0),
                   ReferenceNeuron(kind: .learnedLeak, w: 0.2, threshold: 0.8, vReset: nil, surrogate: .atan, alpha: 2)] {
@@ -297,6 +300,67 @@ struct LIFSpikesOnlyTests {
                         "w gradient \(w.grad!.item) vs \(expected.gradW)")
             }
         }
+    }
+
+    @Test("64-neuron tiles give the bits of the default tiles: spikes, V, ∂x, ∂v0; α and leak sums to 1e-9")
+    func tileWidthsDoNotChangeValues() {
+        // 5003 neurons (ragged lanes at the end), T = 9: with 64-neuron tiles every chunk
+        // crosses dozens of forward and backward tile edges; with the defaults there are none.
+        let steps = 9, width = 5003
+        let x = lifTestNormals(steps * width, mean: 0.9, std: 0.8, seed: 41)
+        let v0 = lifTestNormals(width, mean: 0, std: 0.3, seed: 42)
+        let gS = lifTestNormals(steps * width, seed: 43), gV = lifTestNormals(steps * width, seed: 44)
+        func run<R: ChargeRule>(_ rule: R, _ fire: FireReset, _ kind: Surrogate.Kind, small: Bool)
+            -> (s: [Float], v: [Float], dx: [Float], dv0: [Float], sums: ChargeFireResetKernel<R>.Reductions) {
+            var kernel = ChargeFireResetKernel(rule: rule, fire: fire, steps: steps, width: width, rest: 0)
+            if small {
+                kernel.forwardTileWidth = 64
+                kernel.backwardScratchBytes = 64 * 4 * (steps + 1)
+                #expect(kernel.backwardTileWidth == 64)
+            }
+            var s = [Float](repeating: 0, count: steps * width), v = s, dx = s
+            var dv0 = [Float](repeating: 0, count: width)
+            var sums = ChargeFireResetKernel<R>.Reductions()
+            x.withUnsafeBufferPointer { xp in
+                v0.withUnsafeBufferPointer { v0p in
+                    gS.withUnsafeBufferPointer { gsp in
+                        gV.withUnsafeBufferPointer { gvp in
+                            s.withUnsafeMutableBufferPointer { sp in
+                                v.withUnsafeMutableBufferPointer { vp in
+                                    kernel.forward(x: xp.baseAddress!, v0: v0p.baseAddress!, spikes: sp.baseAddress!,
+                                                   membrane: vp.baseAddress!)
+                                }
+                            }
+                            dx.withUnsafeMutableBufferPointer { dxp in
+                                dv0.withUnsafeMutableBufferPointer { dv0p in
+                                    sums = kernel.backward(
+                                        x: xp.baseAddress!, v0: v0p.baseAddress!, gradSpikes: gsp.baseAddress!,
+                                        gradMembrane: gvp.baseAddress!, surrogate: kind, alpha: 2,
+                                        gradInput: dxp.baseAddress!, gradInitial: dv0p.baseAddress!,
+                                        wantAlpha: true, wantLeak: true)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return (s, v, dx, dv0, sums)
+        }
+        func check<R: ChargeRule>(_ rule: R, _ fire: FireReset, _ kind: Surrogate.Kind) {
+            let a = run(rule, fire, kind, small: false), b = run(rule, fire, kind, small: true)
+            #expect(a.s == b.s && a.s.contains(1) && a.s.contains(0))
+            #expect(a.v.map(\.bitPattern) == b.v.map(\.bitPattern))
+            #expect(a.dx.map(\.bitPattern) == b.dx.map(\.bitPattern))
+            #expect(a.dv0.map(\.bitPattern) == b.dv0.map(\.bitPattern))
+            // The sums add the same terms per lane in another order (tile by tile).
+            #expect(abs(a.sums.alpha - b.sums.alpha) <= 1e-9 * max(1, abs(a.sums.alpha)))
+            #expect(abs(a.sums.leak - b.sums.leak) <= 1e-9 * max(1, abs(a.sums.leak)))
+        }
+        check(FixedLeakRule(tau: 2, rest: 0, decayInput: true), FireReset(threshold: 1, hardReset: 0, detachReset: false),
+              .sigmoid)
+        check(LearnedLeakRule(q: 0.45, rest: 0, decayInput: true),
+              FireReset(threshold: 0.8, hardReset: nil, detachReset: true), .atan)
+        check(IntegrateRule(), FireReset(threshold: 1, hardReset: 0.1, detachReset: false), .triangle)
     }
 }
 
