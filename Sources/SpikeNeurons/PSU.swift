@@ -362,14 +362,21 @@ private func recordPSU(
             let gsp = UnsafePointer(gS.floats.baseAddress!)
             let wantAlpha = alpha.requiresGrad
             // Chunks over elements; α partials combined in chunk order (deterministic).
+            // Eight lanes at a time (`Lanes8`: atan, rectangle, triangle give `Surrogate`'s bits;
+            // sigmoid within 1e-6), instead of a scalar call per element.
             let partials = TimeMixing.mapChunks(count, minChunk: 1 << 14, initial: 0.0) { range in
-                var acc = 0.0
-                for i in range {
-                    let u = up[i]
-                    tp[i] = (gvp?[i] ?? 0) + gsp[i] * Surrogate.derivative(kind, a, u)
-                    if wantAlpha { acc += Double(gsp[i] * Surrogate.alphaDerivative(kind, a, u)) }
+                var acc = SIMD8<Double>()
+                var i = range.lowerBound
+                while i < range.upperBound {
+                    let n = min(8, range.upperBound - i)
+                    let u = Lanes8.load(up + i, n), g = Lanes8.load(gsp + i, n)
+                    let direct = gvp.map { Lanes8.load($0 + i, n) } ?? SIMD8()
+                    Lanes8.store(direct + g * Lanes8.surrogateDerivative(kind, a, u), tp + i, n)
+                    // Padded lanes have g = 0 and add nothing.
+                    if wantAlpha { acc += SIMD8<Double>(g * Lanes8.surrogateAlphaDerivative(kind, a, u)) }
+                    i += 8
                 }
-                return acc
+                return acc.sum()
             }
             dAlpha = partials.reduce(0, +)
         } else if let gvp {
