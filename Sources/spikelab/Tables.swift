@@ -95,7 +95,7 @@ struct Tables: ParsableCommand {
 
         var plots: [String] = []
         if plot {
-            for run in runs where RunRecord.read(run.directory).history.count > 0 {
+            for run in runs where RunRecord.read(run.directory).metrics.epochCount > 0 {
                 do { plots.append(try LearningCurves.write(runDirectory: run.directory)) } catch {
                     FileHandle.standardError.write(Data("warning: \(run.row.label): no plot: \(error)\n".utf8))
                 }
@@ -105,7 +105,12 @@ struct Tables: ParsableCommand {
             do { runs = try RunExport.copy(runs, to: export, profile: profile) } catch { throw report(error) }
         }
 
-        let tableReport = TableReport(table: tableFile, runs: runs, profile: profile, resultsRoot: export ?? results)
+        let tableReport: TableReport
+        do {
+            tableReport = try TableReport(table: tableFile, runs: runs, profile: profile, resultsRoot: export ?? results)
+        } catch {
+            throw reportTableError(error)
+        }
         let paths: (csv: String, markdown: String)
         do { paths = try TableWriter.write(tableReport, to: out) } catch { throw report(error) }
         print(TableWriter.markdown(tableReport))

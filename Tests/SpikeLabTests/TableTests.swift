@@ -104,7 +104,7 @@ struct TableFileErrorTests {
         #expect(errors == [
             "DIR/table.yaml:1:1: table: required key is missing",
             "DIR/table.yaml:2:1: tabel: unknown key 'tabel'; did you mean 'table'?; allowed here: paper, table, title, metric, select, rows",
-            "DIR/table.yaml:3:9: metric: 'test_top2' is not allowed; did you mean 'test_top1'?; allowed: test_top1, test_top5, test_loss, train_top1, train_loss, firing_rate",
+            "DIR/table.yaml:3:9: metric: 'test_top2' is not allowed; did you mean 'test_top1'?; allowed: test_top1, test_top5, test_loss, train_top1, train_loss, firing_rate, test_map50, test_map, test_miou, test_pixel_acc, train_pixel_acc",
             "DIR/table.yaml:7:15: rows[0].reported: expected a number, or null when the paper's number is unknown, found the quoted text '91.2'",
             "DIR/table.yaml:8:5: rows[1].reported: required key is missing (write reported: null when the paper's number is unknown)",
             "DIR/table.yaml:11:15: rows[2].manifest: 'missing.yaml' does not exist; manifest paths are relative to the table file's directory (looked for DIR/missing.yaml)",
@@ -273,7 +273,7 @@ struct TableJoinTests {
     func join() throws {
         let (fixture, table, runs) = try threeRows()
         defer { withExtendedLifetime(fixture) {} }
-        let report = TableReport(table: table, runs: runs, profile: "cpu")
+        let report = try TableReport(table: table, runs: runs, profile: "cpu")
         #expect(report.lines.map(\.status) == [.done, .partial, .missing])
         #expect(report.lines.map(\.reproduced) == [90.0, 75.0, nil])
         #expect(report.lines[0].difference.map { abs($0 - -1.0) < 1e-9 } == true)
@@ -288,7 +288,7 @@ struct TableJoinTests {
     func finalEpoch() throws {
         let (fixture, table, runs) = try threeRows(select: "final")
         defer { withExtendedLifetime(fixture) {} }
-        let report = TableReport(table: table, runs: runs, profile: "cpu")
+        let report = try TableReport(table: table, runs: runs, profile: "cpu")
         #expect(report.lines[0].reproduced.map { abs($0 - 88.0) < 1e-9 } == true)
         #expect(report.lines[0].difference.map { abs($0 - -3.0) < 1e-9 } == true)
     }
@@ -302,7 +302,7 @@ struct TableJoinTests {
                              status: "finished", sha: String(repeating: "ab", count: 32))
         fixture.fabricateRun(runs[2].directory, manifest: runs[2].manifest, epochs: [(0.1, 0.1, 2.3)], total: 3,
                              status: "failed", message: "the training loss became nan")
-        let report = TableReport(table: table, runs: runs, profile: "cpu")
+        let report = try TableReport(table: table, runs: runs, profile: "cpu")
         #expect(report.lines[0].status == .partial)
         #expect(report.lines[0].notes == [
             "finished, epoch 1 of 3",
@@ -317,7 +317,7 @@ struct TableJoinTests {
     func csv() throws {
         let (fixture, table, runs) = try threeRows()
         defer { withExtendedLifetime(fixture) {} }
-        let text = TableWriter.csv(TableReport(table: table, runs: runs, profile: "cpu"))
+        let text = try TableWriter.csv(TableReport(table: table, runs: runs, profile: "cpu"))
         let r = fixture.directory + "/R", f = "fashion_mnist at /usr/share/datasets/fashion-mnist"
         #expect(text == """
         row,reported,reproduced,difference,metric,select,profile,status,epochs,data,substitutes,run_directory,comment,note,energy_uj_per_sample,ann_energy_ratio
@@ -332,7 +332,7 @@ struct TableJoinTests {
     func markdown() throws {
         let (fixture, table, runs) = try threeRows()
         defer { withExtendedLifetime(fixture) {} }
-        let text = TableWriter.markdown(TableReport(table: table, runs: runs, profile: "cpu"))
+        let text = try TableWriter.markdown(TableReport(table: table, runs: runs, profile: "cpu"))
         let r = fixture.directory + "/R", t = fixture.directory + "/table.yaml"
         let f = "fashion_mnist at /usr/share/datasets/fashion-mnist"
         #expect(text == """
@@ -353,7 +353,7 @@ struct TableJoinTests {
         Rows: 1 done, 1 partial, 1 missing.
 
         """)
-        let elsewhere = TableWriter.markdown(TableReport(table: table, runs: runs, profile: "cpu", resultsRoot: "elsewhere"))
+        let elsewhere = try TableWriter.markdown(TableReport(table: table, runs: runs, profile: "cpu", resultsRoot: "elsewhere"))
         #expect(elsewhere.contains("Regenerate: `spikelab tables \(t) --profile cpu --results elsewhere`.\n"))
     }
 
@@ -374,7 +374,7 @@ struct TableJoinTests {
         fixture.manifest("same.yaml", name: "same")
         fixture.write("table.yaml", "paper: p\ntable: t\nrows:\n  - {row: E, manifest: events.yaml, reported: 80}\n  - {row: S, manifest: same.yaml, reported: null}\n")
         let table = try TableFile.load(contentsOf: fixture.directory + "/table.yaml")
-        let report = TableReport(table: table, runs: try table.runs(profile: "cpu", resultsRoot: "R"), profile: "cpu")
+        let report = try TableReport(table: table, runs: try table.runs(profile: "cpu", resultsRoot: "R"), profile: "cpu")
         #expect(report.lines.map(\.data) == ["nmnist at datasets/demo/nmnist, test subset 50",
                                              "fashion_mnist at /usr/share/datasets/fashion-mnist, train subset 100"])
         #expect(report.lines.map(\.substitutes) == ["cifar10_dvs at datasets/cifar10_dvs", nil])
@@ -387,10 +387,10 @@ struct TableJoinTests {
         // Only a subset (same loader and root) is no substitute; the full setting reads the paper's data.
         let oneRow = try TableFile.load(yaml: "paper: p\ntable: t\nrows:\n  - {row: E, manifest: events.yaml, reported: 80}\n",
                                         path: fixture.directory + "/t2.yaml")
-        let subsetOnly = TableReport(table: oneRow, runs: try oneRow.runs(profile: "small", resultsRoot: "R"), profile: "small")
+        let subsetOnly = try TableReport(table: oneRow, runs: try oneRow.runs(profile: "small", resultsRoot: "R"), profile: "small")
         #expect(subsetOnly.lines.map(\.substitutes) == [nil])
         #expect(subsetOnly.lines.map(\.data) == ["cifar10_dvs at datasets/cifar10_dvs, train subset 10"])
-        let full = TableReport(table: oneRow, runs: try oneRow.runs(profile: nil, resultsRoot: "R"), profile: nil)
+        let full = try TableReport(table: oneRow, runs: try oneRow.runs(profile: nil, resultsRoot: "R"), profile: nil)
         #expect(full.lines.map(\.substitutes) == [nil])
         #expect(!TableWriter.markdown(full).contains("instead of"))
     }
@@ -417,7 +417,7 @@ struct TableJoinTests {
     func writeFiles() throws {
         let (fixture, table, runs) = try threeRows()
         defer { withExtendedLifetime(fixture) {} }
-        let report = TableReport(table: table, runs: runs, profile: "cpu")
+        let report = try TableReport(table: table, runs: runs, profile: "cpu")
         let paths = try TableWriter.write(report, to: fixture.directory + "/out/tables")
         #expect(paths.csv == fixture.directory + "/out/tables/demo-neurons.csv")
         #expect(paths.markdown == fixture.directory + "/out/tables/demo-neurons.md")
@@ -434,7 +434,7 @@ struct TableJoinTests {
                                               runs[2].directory])
         let files = try FileManager.default.contentsOfDirectory(atPath: exported[0].directory).sorted()
         #expect(files == ["metrics.csv", "summary.json"])
-        #expect(TableReport(table: table, runs: exported, profile: "cpu").lines.map(\.reproduced)
+        #expect(try TableReport(table: table, runs: exported, profile: "cpu").lines.map(\.reproduced)
                 == TableReport(table: table, runs: runs, profile: "cpu").lines.map(\.reproduced))
     }
 }
@@ -569,7 +569,7 @@ struct DemoTableTests {
         let stopped = try Runner.start(runs[0].manifest, directory: runs[0].directory,
                                        options: RunOptions(progress: quiet, stopAfterSteps: 5, handleSignals: false))
         #expect(try stopped.run() == .interrupted)
-        var report = TableReport(table: table, runs: runs, profile: "cpu")
+        var report = try TableReport(table: table, runs: runs, profile: "cpu")
         #expect(report.lines.map(\.status) == [.partial, .missing])
         #expect(report.lines[0].epochsCompleted == 1)
 
@@ -582,7 +582,7 @@ struct DemoTableTests {
         #expect(outcome.finished == ["A", "B"] && outcome.failed.isEmpty && !outcome.interrupted)
         #expect(logged.count == 2 && logged[0].hasPrefix("[1/2] A: spikelab resume "))
 
-        report = TableReport(table: table, runs: runs, profile: "cpu")
+        report = try TableReport(table: table, runs: runs, profile: "cpu")
         #expect(report.lines.map(\.status) == [.done, .done])
         #expect(report.lines.map(\.epochsCompleted) == [2, 2])
         let history = try MetricsLog.read(runs[0].directory + "/metrics.csv")
@@ -609,7 +609,7 @@ struct TableEnergyTests {
                              status: "finished", energy: (pj: 2_500_000, annPJ: 10_000_000))
         fixture.fabricateRun(runs[1].directory, manifest: runs[1].manifest, epochs: [(0.5, 0.5, 1.0)], total: 2,
                              status: "interrupted", energy: (pj: 1, annPJ: 2))
-        let report = TableReport(table: table, runs: runs, profile: "cpu")
+        let report = try TableReport(table: table, runs: runs, profile: "cpu")
         #expect(report.lines.map { $0.energy?.picojoules } == [2_500_000, nil])
         let csv = TableWriter.csv(report).split(separator: "\n").map(String.init)
         #expect(csv[1].hasSuffix(",2.5000,4.000") && csv[2].hasSuffix(",,"))

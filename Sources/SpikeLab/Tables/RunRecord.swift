@@ -1,7 +1,7 @@
 import Foundation
 
-/// What a run directory holds, as `spikelab tables` and `spikelab plot` read it: the epochs
-/// of `metrics.csv` and the state `summary.json` records. Reading never fails: a file that is
+/// What a run directory holds, as `spikelab tables` reads it: the epochs of `metrics.csv` (any
+/// task's columns) and the state `summary.json` records. Reading never fails: a file that is
 /// absent or unreadable leaves its part empty and adds a note saying what is wrong.
 public struct RunRecord: Sendable, Equatable {
     /// How far a run got.
@@ -16,8 +16,8 @@ public struct RunRecord: Sendable, Equatable {
 
     public let directory: String
     public let status: Status
-    /// The rows of metrics.csv (empty when absent or unreadable).
-    public let history: [EpochMetrics]
+    /// metrics.csv's columns and rows (empty when absent or unreadable).
+    public let metrics: LoggedMetrics
     /// summary.json's `status`: running, interrupted, finished or failed; nil without a summary.
     public let runStatus: String?
     public let epochsCompleted: Int?
@@ -85,14 +85,14 @@ public struct RunRecord: Sendable, Equatable {
         let hasMetrics = fm.fileExists(atPath: metricsPath), hasSummary = fm.fileExists(atPath: summaryPath)
         let canResume = fm.fileExists(atPath: directory + "/checkpoints/last.h5")
         guard hasMetrics || hasSummary else {
-            return RunRecord(directory: directory, status: .missing, history: [], runStatus: nil, epochsCompleted: nil,
+            return RunRecord(directory: directory, status: .missing, metrics: .empty, runStatus: nil, epochsCompleted: nil,
                              epochsTotal: nil, manifestSHA256: nil, profile: nil, name: nil, message: nil,
                              canResume: canResume, notes: [])
         }
         var notes: [String] = []
-        var history: [EpochMetrics] = []
+        var metrics = LoggedMetrics.empty
         if hasMetrics {
-            do { history = try MetricsLog.read(metricsPath) } catch { notes.append("metrics.csv unreadable: \(error)") }
+            do { metrics = try LoggedMetrics.read(metricsPath) } catch { notes.append("metrics.csv unreadable: \(error)") }
         } else {
             notes.append("no metrics.csv")
         }
@@ -110,17 +110,17 @@ public struct RunRecord: Sendable, Equatable {
         let runStatus = summary["status"] as? String
         let completed = summary["epochs_completed"] as? Int
         let total = summary["epochs_total"] as? Int
-        let finished = runStatus == "finished" && total != nil && completed == total && history.count == total
+        let finished = runStatus == "finished" && total != nil && completed == total && metrics.epochCount == total
         if runStatus == "finished" && !finished {
-            notes.append("summary.json says finished, but metrics.csv holds \(history.count) of \(total.map(String.init) ?? "?") epochs")
+            notes.append("summary.json says finished, but metrics.csv holds \(metrics.epochCount) of \(total.map(String.init) ?? "?") epochs")
         }
         var conversion: Conversion?
         if let object = summary["conversion"] as? [String: Any] {
             conversion = Conversion(object)
             if conversion == nil { notes.append("summary.json's conversion lacks the SNN at its time_steps") }
         }
-        var record = RunRecord(directory: directory, status: finished ? .done : .partial, history: history,
-                               runStatus: runStatus, epochsCompleted: completed ?? (hasMetrics ? history.count : nil),
+        var record = RunRecord(directory: directory, status: finished ? .done : .partial, metrics: metrics,
+                               runStatus: runStatus, epochsCompleted: completed ?? (hasMetrics ? metrics.epochCount : nil),
                                epochsTotal: total, manifestSHA256: summary["manifest_sha256"] as? String,
                                profile: summary["profile"] as? String, name: summary["name"] as? String,
                                message: summary["message"] as? String, canResume: canResume, notes: notes)
@@ -129,9 +129,10 @@ public struct RunRecord: Sendable, Equatable {
         return record
     }
 
-    /// The metric's reproduced value: the best or the final epoch's (nil without epochs). A
-    /// convert run reports its SNN at neuron.time_steps for the test metrics and firing rate
-    /// (one number, whatever `select` says); train metrics are its ANN's.
+    /// The metric's reproduced value in table units: the best or the final epoch's (nil without
+    /// epochs, when metrics.csv has no such column, or when the selected value is NaN). A convert
+    /// run reports its SNN at neuron.time_steps for the test metrics and firing rate (one number,
+    /// whatever `select` says); train metrics are its ANN's.
     public func value(of metric: TableMetric, select: TableSelection) -> Double? {
         if let conversion {
             switch metric {
@@ -139,20 +140,29 @@ public struct RunRecord: Sendable, Equatable {
             case .testTop5: return 100 * conversion.testTop5
             case .testLoss: return conversion.testLoss
             case .firingRate: return conversion.firingRate.isNaN ? nil : conversion.firingRate
-            case .trainTop1, .trainLoss: break
+            default: break
             }
         }
-        let values = history.map(metric.value).filter { !$0.isNaN }
-        guard !values.isEmpty else { return nil }
+        guard let logged = metrics.values(metric.column) else { return nil }
+        let values = logged.map(metric.tableValue)
         switch select {
-        case .final: return history.last.map(metric.value).flatMap { $0.isNaN ? nil : $0 }
-        case .best: return metric.higherIsBetter ? values.max() : values.min()
+        case .final: return values.last.flatMap { $0.isNaN ? nil : $0 }
+        case .best:
+            let known = values.filter { !$0.isNaN }
+            return metric.higherIsBetter ? known.max() : known.min()
         }
+    }
+
+    /// Whether the run logged `metric`: its metrics.csv has the column, or (a convert run) its
+    /// summary holds the converted SNN's value. True when there is no metrics.csv to tell.
+    public func logs(_ metric: TableMetric) -> Bool {
+        if metrics.columns.isEmpty || metrics.has(metric.column) { return true }
+        return conversion != nil && [.testTop1, .testTop5, .testLoss, .firingRate].contains(metric)
     }
 
     /// A phrase for a partial run: "interrupted after epoch 1 of 3", "failed: …".
     public var progressPhrase: String {
-        let of = "epoch \(epochsCompleted ?? history.count) of \(epochsTotal.map(String.init) ?? "?")"
+        let of = "epoch \(epochsCompleted ?? metrics.epochCount) of \(epochsTotal.map(String.init) ?? "?")"
         switch runStatus {
         case "interrupted"?: return "interrupted after \(of)"
         case "failed"?: return "failed after \(of)" + (message.map { ": \($0)" } ?? "")

@@ -8,15 +8,20 @@ public struct TableErrors: Error, Sendable, Equatable, CustomStringConvertible {
     public let path: String
     /// The errors: the table file's in line order, then those of row manifests in row order.
     public let errors: [ManifestError]
+    /// Whether the errors are about the run directories on disk (a metrics.csv without the
+    /// table's metric) rather than the table file or its manifests.
+    public let concernsResults: Bool
 
-    public init(path: String, errors: [ManifestError]) {
+    public init(path: String, errors: [ManifestError], concernsResults: Bool = false) {
         self.path = path
         self.errors = errors
+        self.concernsResults = concernsResults
     }
 
-    /// Exit code of the command line: 3 when only data is missing, else 2.
+    /// Exit code of the command line: 3 when only data is missing or the results on disk are
+    /// wrong, else 2.
     public var exitCode: Int32 {
-        !errors.isEmpty && errors.allSatisfy(\.isMissingData) ? 3 : 2
+        concernsResults || (!errors.isEmpty && errors.allSatisfy(\.isMissingData)) ? 3 : 2
     }
 
     /// One line per error, after a count.

@@ -7,7 +7,8 @@ import Foundation
 /// paper: demo
 /// table: neurons
 /// title: Fashion-MNIST spiking CNN, T = 4
-/// metric: test_top1          # the metrics.csv column compared (default test_top1)
+/// metric: test_top1          # the metrics.csv column compared (default test_top1; also
+///                            # test_map50, test_map, test_miou, test_pixel_acc, ...: TableMetric)
 /// select: best               # best epoch or final epoch (default best)
 /// rows:
 ///   - row: LIF
@@ -77,7 +78,8 @@ public struct TableRow: Sendable, Equatable {
     }
 }
 
-/// A metrics.csv column a table can compare.
+/// A metrics.csv column a table can compare: the classification columns, detection's mAPs and
+/// segmentation's mIoU and pixel accuracy, and the columns every task logs (losses, firing rate).
 public enum TableMetric: String, Sendable, CaseIterable {
     case testTop1 = "test_top1"
     case testTop5 = "test_top5"
@@ -85,9 +87,28 @@ public enum TableMetric: String, Sendable, CaseIterable {
     case trainTop1 = "train_top1"
     case trainLoss = "train_loss"
     case firingRate = "firing_rate"
+    /// Detection: VOC all-point AP@0.5 averaged over classes.
+    case testMAP50 = "test_map50"
+    /// Detection: COCO AP averaged over IoU 0.50:0.05:0.95 and classes.
+    case testMAP = "test_map"
+    /// Segmentation: mean intersection over union on the test split.
+    case testMIoU = "test_miou"
+    /// Segmentation: correct labelled pixels / labelled pixels on the test split.
+    case testPixelAcc = "test_pixel_acc"
+    /// Segmentation: pixel accuracy over the training epoch.
+    case trainPixelAcc = "train_pixel_acc"
 
-    /// Accuracies are stored as fractions in metrics.csv and shown (and reported) in percent.
-    public var isPercent: Bool { [.testTop1, .testTop5, .trainTop1].contains(self) }
+    /// The metrics.csv column.
+    public var column: String { rawValue }
+
+    /// Accuracies, mAPs and mIoU are stored as fractions in metrics.csv and shown (and
+    /// reported) in percent, as the papers print them.
+    public var isPercent: Bool {
+        switch self {
+        case .testLoss, .trainLoss, .firingRate: false
+        default: true
+        }
+    }
 
     /// Whether a larger value is better (decides which epoch `select: best` takes).
     public var higherIsBetter: Bool { isPercent }
@@ -95,25 +116,21 @@ public enum TableMetric: String, Sendable, CaseIterable {
     /// Whether `select: best` means anything for this metric.
     public var hasBest: Bool { self != .firingRate }
 
-    /// The metric's value in an epoch's row, in table units (percent for accuracies).
-    public func value(of row: EpochMetrics) -> Double {
-        switch self {
-        case .testTop1: 100 * row.testTop1
-        case .testTop5: 100 * row.testTop5
-        case .testLoss: row.testLoss
-        case .trainTop1: 100 * row.trainTop1
-        case .trainLoss: row.trainLoss
-        case .firingRate: row.firingRate
-        }
-    }
+    /// A metrics.csv value in table units (percent for accuracies, mAPs and mIoU).
+    public func tableValue(_ logged: Double) -> Double { isPercent ? 100 * logged : logged }
 
     /// What values are allowed for a reported number of this metric.
     public var reportedRange: NumberRange {
         switch self {
-        case .testTop1, .testTop5, .trainTop1: .between(0, 100)
         case .testLoss, .trainLoss: .atLeast(0)
         case .firingRate: .between(0, 1)
+        default: .between(0, 100)
         }
+    }
+
+    /// The tasks whose runs log this column (docs/segmentation.md, docs/detection.md).
+    public var tasks: [Experiment.Task] {
+        Experiment.Task.allCases.filter { RunTaskColumns.all(for: $0).contains(column) }
     }
 
     /// A phrase for table headings: "test top-1 accuracy (%)".
@@ -125,6 +142,11 @@ public enum TableMetric: String, Sendable, CaseIterable {
         case .trainTop1: "training top-1 accuracy (%)"
         case .trainLoss: "training loss"
         case .firingRate: "firing rate (spikes per neuron per step, test set)"
+        case .testMAP50: "test mAP@0.5 (VOC all-point AP, %)"
+        case .testMAP: "test mAP@[.5:.95] (COCO AP, %)"
+        case .testMIoU: "test mIoU (%)"
+        case .testPixelAcc: "test pixel accuracy (%)"
+        case .trainPixelAcc: "training pixel accuracy (%)"
         }
     }
 

@@ -17,8 +17,9 @@ extension TableFile {
     /// Loads every row's manifest under `profile` (nil: the full setting) and names its run
     /// directory `resultsRoot/<name>/<profile or full>`. With a profile, the manifest as written
     /// (the paper's setting) is loaded and checked too, so the table can show which data the
-    /// profile substitutes. Every manifest error is thrown together, after a line naming the row
-    /// it belongs to.
+    /// profile substitutes. A row whose task does not log the table's metric (a segmentation run
+    /// in a test_top1 table) is an error too, so no run is started for a table it cannot fill.
+    /// Every manifest error is thrown together, after a line naming the row it belongs to.
     public func runs(profile: String?, resultsRoot: String = "runs") throws(TableErrors) -> [TableRowRun] {
         var errors: [ManifestError] = []
         var runs: [TableRowRun] = []
@@ -38,6 +39,14 @@ extension TableFile {
             if profile != nil {
                 guard let paper = load(nil, failing: " as written (the paper's setting, which the table compares the profile's data with)") else { continue }
                 paperData = paper.experiment.data
+            }
+            let task = manifest.experiment.task, columns = RunTaskColumns.all(for: task)
+            if !columns.contains(metric.column) {
+                let which = metric.tasks.map(\.rawValue).joined(separator: " or ")
+                errors.append(ManifestError(row.location, keyPath: "rows[\(index)].manifest", .incompatible(
+                    "'\(row.manifestAsWritten)' (row '\(row.label)') is a \(task.rawValue) run, whose metrics.csv has no column \(metric.column), the table's metric"
+                    + " (only \(which) runs log it); its columns: \(columns.joined(separator: ", ")). Give this row a table whose metric is one of those columns")))
+                continue
             }
             let directory = resultsRoot + "/" + manifest.experiment.name + "/" + (profile ?? "full")
             if let earlier = runs.firstIndex(where: { $0.directory == directory }) {
@@ -88,13 +97,22 @@ public struct TableReport: Sendable, Equatable {
     public let resultsRoot: String
     public let lines: [TableLine]
 
-    /// Joins `table`'s rows with their run directories' results.
-    public init(table: TableFile, runs: [TableRowRun], profile: String?, resultsRoot: String = "runs") {
+    /// Joins `table`'s rows with their run directories' results. A run whose metrics.csv lacks
+    /// the table's metric is an error naming the table file, the row, the metric and the columns
+    /// metrics.csv has (every such row at once; exit code 3, the results on disk are wrong).
+    public init(table: TableFile, runs: [TableRowRun], profile: String?, resultsRoot: String = "runs") throws(TableErrors) {
         self.table = table
         self.profile = profile ?? "full"
         self.resultsRoot = resultsRoot
+        var errors: [ManifestError] = []
         lines = runs.map { run in
             let record = RunRecord.read(run.directory)
+            if !record.logs(table.metric), let index = table.rows.firstIndex(of: run.row) {
+                errors.append(ManifestError(run.row.location, keyPath: "rows[\(index)]", .incompatible(
+                    "row '\(run.row.label)': \(run.directory)/metrics.csv has no column \(table.metric.column), the table's metric; "
+                    + "its columns: \(record.metrics.columns.joined(separator: ", ")). Is it another task's run, or from an older build? "
+                    + "Remove the run directory and run the row again")))
+            }
             var notes = record.notes
             if record.status == .partial { notes.insert(record.progressPhrase, at: 0) }
             if let used = record.manifestSHA256, used != run.manifest.sha256 {
@@ -116,6 +134,7 @@ public struct TableReport: Sendable, Equatable {
             if record.status == .done { line.energy = record.energy }
             return line
         }
+        if !errors.isEmpty { throw TableErrors(path: table.path, errors: errors, concernsResults: true) }
     }
 
     /// How many rows have each status.

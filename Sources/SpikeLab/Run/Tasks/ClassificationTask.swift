@@ -48,8 +48,10 @@ public final class ClassificationTask: RunTask {
         return Tensor(values, shape: [labels.count, classes])
     }
 
-    public var trainColumns: [String] { ["train_loss", "train_top1"] }
-    public var testColumns: [String] { ["test_loss", "test_top1", "test_top5"] }
+    /// The task's `metrics.csv` columns (static, so tables can name them before a run exists).
+    public static let columns = (train: ["train_loss", "train_top1"], test: ["test_loss", "test_top1", "test_top5"])
+    public var trainColumns: [String] { Self.columns.train }
+    public var testColumns: [String] { Self.columns.test }
 
     public func trainingLoss(_ output: Tensor, _ batch: Batch) -> Tensor {
         lossValue(output, batch.labels, training: true)

@@ -19,8 +19,10 @@ public final class DetectionTask: RunTask {
         self.directory = directory
     }
 
-    public var trainColumns: [String] { ["train_loss"] }
-    public var testColumns: [String] { ["test_loss", "test_map50", "test_map"] }
+    /// The task's `metrics.csv` columns (static, so tables can name them before a run exists).
+    public static let columns = (train: ["train_loss"], test: ["test_loss", "test_map50", "test_map"])
+    public var trainColumns: [String] { Self.columns.train }
+    public var testColumns: [String] { Self.columns.test }
 
     public func trainingLoss(_ output: Tensor, _ batch: Batch) -> Tensor {
         setup.loss(output, objects: batch.detection!.targets.map(DetectionPipeline.objects)).total

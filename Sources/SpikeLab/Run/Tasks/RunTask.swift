@@ -63,6 +63,16 @@ public enum RunTaskColumns {
         leading + task.trainColumns + task.testColumns + trailing
     }
 
+    /// Every column a run of `task` writes, in order, known before the task is built.
+    public static func all(for task: Experiment.Task) -> [String] {
+        let columns = switch task {
+        case .classification: ClassificationTask.columns
+        case .segmentation: SegmentationTask.columns
+        case .detection: DetectionTask.columns
+        }
+        return leading + columns.train + columns.test + trailing
+    }
+
     /// The column `checkpoint.keep_best: metric` compares, and whether larger is better.
     public static func best(_ metric: CheckpointSettings.Metric) -> (column: String, largerIsBetter: Bool) {
         metric == .loss ? ("test_loss", false) : ("test_" + metric.rawValue, true)

@@ -21,8 +21,10 @@ public final class SegmentationTask: RunTask {
         self.classCount = classCount
     }
 
-    public var trainColumns: [String] { ["train_loss", "train_pixel_acc"] }
-    public var testColumns: [String] { ["test_loss", "test_miou", "test_pixel_acc"] }
+    /// The task's `metrics.csv` columns (static, so tables can name them before a run exists).
+    public static let columns = (train: ["train_loss", "train_pixel_acc"], test: ["test_loss", "test_miou", "test_pixel_acc"])
+    public var trainColumns: [String] { Self.columns.train }
+    public var testColumns: [String] { Self.columns.test }
 
     public func trainingLoss(_ output: Tensor, _ batch: Batch) -> Tensor {
         crossEntropy(output, batch.labels, ignoreIndex: SegmentationTarget.void)
