@@ -52,6 +52,58 @@ struct LearningCurvesTests {
         #expect(plot.panels[1].series.map(\.dashed) == [false, true])
     }
 
+    /// A run directory whose metrics.csv is `text` as written (any task's columns).
+    private func runDirectory(metricsCSV text: String) -> String {
+        let directory = NSTemporaryDirectory() + "spikelab-plot-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try! text.write(toFile: directory + "/metrics.csv", atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    @Test("a segmentation run is drawn with its loss and a panel of train pixel accuracy, test mIoU and test pixel accuracy in percent")
+    func segmentationPanels() throws {
+        let directory = runDirectory(metricsCSV: """
+            epoch,step,lr,train_loss,train_pixel_acc,test_loss,test_miou,test_pixel_acc,firing_rate,epoch_seconds,images_per_s
+            1,10,0.001,2.5,0.6,2.4,0.05,0.7,0.1,3,10
+            2,20,0.001,1.5,0.75,1.6,0.125,0.8,0.1,3,10
+
+            """)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let plot = LearningCurves.plot(try LoggedMetrics.read(directory + "/metrics.csv"), title: "t")
+        #expect(plot.panels.map(\.title) == ["Loss", "mIoU and pixel accuracy"])
+        #expect(plot.panels[0].series.map(\.y) == [[2.5, 1.5], [2.4, 1.6]])
+        #expect(plot.panels[1].series.map(\.name) == ["train pixel acc.", "test mIoU", "test pixel acc."])
+        #expect(plot.panels[1].series.map(\.y) == [[60, 75], [5, 12.5], [70, 80]])
+        #expect(plot.panels[1].series.map(\.x) == [[1, 2], [1, 2], [1, 2]])
+        let path = try LearningCurves.write(runDirectory: directory)
+        #expect(try PNGImage(contentsOf: path).width == 1600)
+    }
+
+    @Test("a detection run is drawn with mAP@0.5 and mAP@[.5:.95]; an epoch logged as nan leaves a gap rather than failing")
+    func detectionPanels() throws {
+        let directory = runDirectory(metricsCSV: """
+            epoch,step,lr,train_loss,test_loss,test_map50,test_map,firing_rate,epoch_seconds,images_per_s
+            1,19,0.0001,42.1,42.3,nan,nan,nan,141,2.1
+            2,38,0.0001,30.5,31.0,0.0125,0.005,nan,140,2.2
+
+            """)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let metrics = try LoggedMetrics.read(directory + "/metrics.csv")
+        let plot = LearningCurves.plot(metrics, title: "t")
+        #expect(plot.panels.map(\.title) == ["Loss", "mAP"])
+        let map50 = plot.panels[1].series[0].y, map = plot.panels[1].series[1].y
+        #expect(map50[0].isNaN && map50[1] == 1.25 && map[0].isNaN && map[1] == 0.5)
+        let path = try LearningCurves.write(runDirectory: directory)
+        #expect(FileManager.default.fileExists(atPath: path))
+    }
+
+    @Test("a log with none of the known quality columns gets the loss panel alone")
+    func lossOnly() {
+        let metrics = LoggedMetrics(columns: ["epoch", "train_loss", "test_loss"], rows: [[1, 0.5, 0.6]])
+        let plot = LearningCurves.plot(metrics, title: "t")
+        #expect(plot.panels.map(\.title) == ["Loss"])
+    }
+
     @Test("a directory without metrics.csv or without epochs is refused with exit codes 2 and 3, and --out is honoured")
     func refusals() throws {
         let empty = NSTemporaryDirectory() + "spikelab-plot-" + UUID().uuidString
