@@ -18,10 +18,11 @@ struct EfficiencyBenchmarkTests {
         #expect(report.spikePack == nil && report.energy == nil)
         #expect(rows.map(\.variant) == ["lif", "lif", "psu", "psu", "ipsu", "ipsu", "rpsu", "rpsu"])
         #expect(rows.map(\.timeSteps) == [1, 2, 1, 2, 1, 2, 1, 2])
-        #expect(rows.allSatisfy { $0.arch == "cifar_convnet" && $0.width == 0.0625 && $0.medianStepSeconds > 0 && $0.peakBytes == nil })
+        #expect(rows.allSatisfy { $0.arch == "cifar_convnet" && $0.width == 0.0625 && $0.medianStepSeconds > 0 && $0.leastCPUSeconds > 0 && $0.peakBytes == nil })
         for row in rows {
             let lif = try #require(rows.first { $0.variant == "lif" && $0.timeSteps == row.timeSteps })
             #expect(row.ratioToBaseline == row.medianStepSeconds / lif.medianStepSeconds)
+            #expect(row.cpuRatioToBaseline == row.leastCPUSeconds / lif.leastCPUSeconds)
             #expect(row.imagesPerSecond == 2 / row.medianStepSeconds)
         }
         // IPSU and RPSU carry a T×T weight and a T bias per neuron layer: more parameters at T = 2.
@@ -43,6 +44,7 @@ struct EfficiencyBenchmarkTests {
         for row in rows {
             let first = try #require(rows.first { $0.variant == row.variant })
             #expect(row.timeOverFirstT == row.medianStepSeconds / first.medianStepSeconds)
+            #expect(row.cpuOverFirstT == row.leastCPUSeconds / first.leastCPUSeconds)
             #expect(row.memoryOverFirstT == Double(row.peakBytes!) / Double(first.peakBytes!))
         }
         // LIF saves activations over all T steps; 25 steps need far more than one.

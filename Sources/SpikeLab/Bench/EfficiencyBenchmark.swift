@@ -117,11 +117,13 @@ public struct EfficiencyBenchmark {
 
     // MARK: Timing parts
 
-    /// Every variant at every T: one row each; ratios from the medians measured in this call.
+    /// Every variant at every T: one row each, ordered by variant then T; ratios from the
+    /// medians measured in this call. T is the outer loop, so the variants compared at one T are
+    /// measured next to each other in time (a change of machine load hits them alike).
     func timingPart(_ manifests: [(variant: String, path: String)], baseline: String?, memory: Bool) throws -> [EfficiencyReport.TimingRow] {
         var rows: [EfficiencyReport.TimingRow] = []
-        for (variant, path) in manifests {
-            for t in timeSteps {
+        for t in timeSteps {
+            for (variant, path) in manifests {
                 if variant == "spikepack" && t > Self.spikePackMaxTimeSteps {
                     log("\(variant): T = \(t) skipped (SpikePack packs at most \(Self.spikePackMaxTimeSteps) bits)")
                     continue
@@ -129,14 +131,17 @@ public struct EfficiencyBenchmark {
                 rows.append(try timeTrainingStep(manifest: path, variant: variant, timeSteps: t, memory: memory))
             }
         }
-        // Ratios, only between rows measured here.
+        let order = manifests.map(\.variant)
+        rows.sort { (order.firstIndex(of: $0.variant)!, $0.timeSteps) < (order.firstIndex(of: $1.variant)!, $1.timeSteps) }
         for index in rows.indices {
             let row = rows[index]
             if let baseline, let base = rows.first(where: { $0.variant == baseline && $0.timeSteps == row.timeSteps }) {
                 rows[index].ratioToBaseline = row.medianStepSeconds / base.medianStepSeconds
+                rows[index].cpuRatioToBaseline = row.leastCPUSeconds / base.leastCPUSeconds
             }
             if let first = rows.first(where: { $0.variant == row.variant }) {
                 rows[index].timeOverFirstT = row.medianStepSeconds / first.medianStepSeconds
+                rows[index].cpuOverFirstT = row.leastCPUSeconds / first.leastCPUSeconds
                 if let peak = row.peakBytes, let firstPeak = first.peakBytes, firstPeak > 0 {
                     rows[index].memoryOverFirstT = Double(peak) / Double(firstPeak)
                 }
@@ -167,7 +172,10 @@ public struct EfficiencyBenchmark {
         log("\(variant) (\(experiment.model.arch.rawValue), width \(experiment.model.width)): T = \(t), batch \(batch), \(steps) timed training steps …")
         model.train(true)
         var peak = 0
+        var cpuTimes: [Double] = []
         let (best, median) = measure(repetitions: steps, warmup: 1) {
+            let cpuStart = processCPUSeconds()
+            defer { cpuTimes.append(processCPUSeconds() - cpuStart) }
             optimizer.zeroGrad()
             let before = StoragePool.shared.liveBytes
             if memory { StoragePool.shared.resetPeak() }
@@ -179,6 +187,7 @@ public struct EfficiencyBenchmark {
         return EfficiencyReport.TimingRow(variant: variant, manifest: path, arch: experiment.model.arch.rawValue,
                                           width: experiment.model.width, timeSteps: t, parameters: model.parameterCount,
                                           bestStepSeconds: best, medianStepSeconds: median,
+                                          leastCPUSeconds: cpuTimes.dropFirst().min() ?? 0,
                                           imagesPerSecond: Double(batch) / median, peakBytes: memory ? peak : nil)
     }
 }

@@ -13,6 +13,9 @@ public struct EfficiencyReport: Codable, Sendable {
         public var parameters: Int
         public var bestStepSeconds: Double
         public var medianStepSeconds: Double
+        /// Least process CPU time (all threads, spin-waits included) of one timed step: it
+        /// changes less than wall time when other programs load the machine.
+        public var leastCPUSeconds: Double
         /// Training images per second at the median step time.
         public var imagesPerSecond: Double
         /// Peak tensor memory one step allocates above what was live before it (parameters,
@@ -20,8 +23,12 @@ public struct EfficiencyReport: Codable, Sendable {
         public var peakBytes: Int?
         /// Median step time over the baseline's (serial LIF's) at the same T, in the PSU part.
         public var ratioToBaseline: Double? = nil
+        /// The same from the least CPU times.
+        public var cpuRatioToBaseline: Double? = nil
         /// Median step time over the same variant's at the first T measured.
         public var timeOverFirstT: Double? = nil
+        /// The same from the least CPU times.
+        public var cpuOverFirstT: Double? = nil
         /// Peak memory over the same variant's at the first T measured.
         public var memoryOverFirstT: Double? = nil
     }
@@ -138,19 +145,19 @@ public struct EfficiencyReport: Codable, Sendable {
 
     func psuTable(_ rows: [TimingRow]) -> [String] {
         var lines = timingHeader(rows, "psu — PSU paper, experiments/psu/static-cifar10-{lif,psu,ipsu,rpsu}.yaml")
-        lines.append("× lif: median step time over LIF's at the same T (LIF: the run's fused kernel, serial in T); below 1 is faster")
-        lines.append("variant  T    parameters   step ms (median / best)   images/s   × lif")
+        lines.append("× lif: median step time over LIF's at the same T (LIF: the run's fused kernel, serial in T); below 1 is faster; cpu: the same from least CPU times")
+        lines.append("variant  T    parameters   step ms (median / best)   cpu ms   images/s   × lif   cpu × lif")
         for r in rows {
-            lines.append(Self.padded(r.variant, 7) + String(format: "%3d  %12d  %10.1f / %-10.1f  %9.1f  %6.2f", r.timeSteps, r.parameters,
-                                                             r.medianStepSeconds * 1e3, r.bestStepSeconds * 1e3, r.imagesPerSecond,
-                                                             r.ratioToBaseline ?? .nan))
+            lines.append(Self.padded(r.variant, 7) + String(format: "%3d  %12d  %10.1f / %-10.1f %8.1f  %9.1f  %6.2f  %9.2f", r.timeSteps, r.parameters,
+                                                             r.medianStepSeconds * 1e3, r.bestStepSeconds * 1e3, r.leastCPUSeconds * 1e3,
+                                                             r.imagesPerSecond, r.ratioToBaseline ?? .nan, r.cpuRatioToBaseline ?? .nan))
         }
         lines.append("claim (PSU paper, our issue's goal: T ≥ 8): the PSU family trains faster than serial LIF")
         for variant in ["psu", "ipsu", "rpsu"] {
             let long = rows.filter { $0.variant == variant && $0.timeSteps >= 8 && $0.ratioToBaseline != nil }
             guard !long.isEmpty else { lines.append("  \(variant): no T ≥ 8 measured"); continue }
             let faster = long.filter { $0.ratioToBaseline! < 1 }
-            let list = long.map { String(format: "T=%d %.2f×", $0.timeSteps, $0.ratioToBaseline!) }.joined(separator: ", ")
+            let list = long.map { String(format: "T=%d %.2f× (cpu %.2f×)", $0.timeSteps, $0.ratioToBaseline!, $0.cpuRatioToBaseline ?? .nan) }.joined(separator: ", ")
             lines.append("  \(variant): \(faster.count == long.count ? "met" : faster.isEmpty ? "not met" : "partly met") (\(faster.count) of \(long.count) T ≥ 8 faster: \(list))")
         }
         return lines
@@ -160,12 +167,12 @@ public struct EfficiencyReport: Codable, Sendable {
         var lines = timingHeader(rows, "spikepack — SpikePack paper, experiments/spikepack/cifar10-{lif-t4,spikepack-t4}.yaml with neuron.time_steps = T")
         let firstT = rows.map(\.timeSteps).min() ?? 1
         lines.append("peak MiB: tensor memory one step allocates above what was live before it; × T=\(firstT): over the same variant at T = \(firstT)")
-        lines.append("variant    T   step ms (median / best)   images/s   peak MiB   time × T=\(firstT)   memory × T=\(firstT)")
+        lines.append("variant    T   step ms (median / best)   cpu ms   images/s   peak MiB   time × T=\(firstT)   cpu × T=\(firstT)   memory × T=\(firstT)")
         for r in rows {
-            lines.append(Self.padded(r.variant, 9) + String(format: "%3d  %10.1f / %-10.1f  %9.1f  %9.1f  %11.2f  %13.2f", r.timeSteps,
-                                                             r.medianStepSeconds * 1e3, r.bestStepSeconds * 1e3, r.imagesPerSecond,
-                                                             Double(r.peakBytes ?? 0) / 1_048_576, r.timeOverFirstT ?? .nan,
-                                                             r.memoryOverFirstT ?? .nan))
+            lines.append(Self.padded(r.variant, 9) + String(format: "%3d  %10.1f / %-10.1f %8.1f  %9.1f  %9.1f  %11.2f  %10.2f  %13.2f", r.timeSteps,
+                                                             r.medianStepSeconds * 1e3, r.bestStepSeconds * 1e3, r.leastCPUSeconds * 1e3,
+                                                             r.imagesPerSecond, Double(r.peakBytes ?? 0) / 1_048_576, r.timeOverFirstT ?? .nan,
+                                                             r.cpuOverFirstT ?? .nan, r.memoryOverFirstT ?? .nan))
         }
         if rows.contains(where: { $0.variant == "lif" && $0.timeSteps > EfficiencyBenchmark.spikePackMaxTimeSteps }) {
             lines.append("(SpikePack packs at most \(EfficiencyBenchmark.spikePackMaxTimeSteps) bits: no SpikePack row above T = \(EfficiencyBenchmark.spikePackMaxTimeSteps))")
@@ -174,7 +181,8 @@ public struct EfficiencyReport: Codable, Sendable {
         for variant in ["spikepack", "lif"] {
             guard let last = rows.last(where: { $0.variant == variant }), last.timeSteps > firstT else { continue }
             lines.append("  \(variant): from T = \(firstT) to T = \(last.timeSteps)"
-                         + String(format: " time × %.2f, memory × %.2f", last.timeOverFirstT ?? .nan, last.memoryOverFirstT ?? .nan))
+                         + String(format: " time × %.2f (cpu × %.2f), memory × %.2f", last.timeOverFirstT ?? .nan,
+                                  last.cpuOverFirstT ?? .nan, last.memoryOverFirstT ?? .nan))
         }
         return lines
     }
@@ -182,11 +190,11 @@ public struct EfficiencyReport: Codable, Sendable {
     func energyTable(_ part: EnergyPart) -> [String] {
         var lines = ["energy — general-SNN paper, experiments/general-snn/cifar10-{cnn,ann,lif-t4}.yaml; \(part.images) test images of \(part.dataRoot)",
                      "per image; E_MAC \(part.eMAC) pJ, E_AC \(part.eAC) pJ (docs/energy.md); × snn: energy over the single-step SNN's",
-                     "row  network                  T  width  top-1    firing    charged MACs   accumulates   dense MACs    energy µJ   × snn"]
+                     "row  network                       T   width  top-1    firing    charged MACs   accumulates   dense MACs    energy µJ   × snn"]
         func e(_ x: Double) -> String { String(format: "%.4g", x) }
         for r in part.rows {
-            lines.append(Self.padded(r.role.rawValue, 4) + " " + Self.padded("\(r.arch) \(r.neuron)", 23)
-                         + String(format: "%3d  %5.3g  %6.2f %%  ", r.timeSteps, r.width, r.top1 * 100)
+            lines.append(Self.padded(r.role.rawValue, 4) + " " + Self.padded("\(r.arch) \(r.neuron)", 28)
+                         + String(format: "%3d  %6.4g  %6.2f %%  ", r.timeSteps, r.width, r.top1 * 100)
                          + Self.padded(r.firingRate.map { String(format: "%.4f", $0) } ?? "-", 8)
                          + "  " + Self.right(e(r.chargedMACs), 12) + "  " + Self.right(e(r.accumulates), 12) + "  "
                          + Self.right(e(r.denseMACs), 11) + String(format: "  %11.4f  %6.2f", r.energyPJ / 1e6, r.ratioToSNN ?? .nan))
