@@ -47,8 +47,8 @@ struct EfficiencyBenchmarkTests {
             #expect(row.cpuOverFirstT == row.leastCPUSeconds / first.leastCPUSeconds)
             #expect(row.memoryOverFirstT == Double(row.peakBytes!) / Double(first.peakBytes!))
         }
-        // LIF saves activations over all T steps; 25 steps need far more than one.
-        #expect(rows[2].memoryOverFirstT! > 5)
+        // No assertion on the sizes themselves: the storage pool is process-wide, and tests in
+        // other suites allocate beside this one while it measures.
         #expect(report.table().contains("no SpikePack row above T = 24"))
     }
 
