@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import SpikeLab
 import SpikeNN
+import SpikeNeurons
 import SpikeTensor
 
 /// `spikelab bench efficiency` on tiny settings: the rows each part must give, ratios computed
@@ -16,13 +17,16 @@ struct EfficiencyBenchmarkTests {
                                              experimentsRoot: Self.experiments, log: { _ in }).run()
         let rows = try #require(report.psu)
         #expect(report.spikePack == nil && report.energy == nil)
-        #expect(rows.map(\.variant) == ["lif", "lif", "psu", "psu", "ipsu", "ipsu", "rpsu", "rpsu"])
-        #expect(rows.map(\.timeSteps) == [1, 2, 1, 2, 1, 2, 1, 2])
+        #expect(rows.map(\.variant) == ["lif", "lif", "lif-serial", "lif-serial", "psu", "psu", "ipsu", "ipsu", "rpsu", "rpsu"])
+        #expect(rows.map(\.timeSteps) == [1, 2, 1, 2, 1, 2, 1, 2, 1, 2])
         #expect(rows.allSatisfy { $0.arch == "cifar_convnet" && $0.width == 0.0625 && $0.medianStepSeconds > 0 && $0.leastCPUSeconds > 0 && $0.peakBytes == nil })
         for row in rows {
             let lif = try #require(rows.first { $0.variant == "lif" && $0.timeSteps == row.timeSteps })
             #expect(row.ratioToBaseline == row.medianStepSeconds / lif.medianStepSeconds)
             #expect(row.cpuRatioToBaseline == row.leastCPUSeconds / lif.leastCPUSeconds)
+            let serial = try #require(rows.first { $0.variant == "lif-serial" && $0.timeSteps == row.timeSteps })
+            #expect(row.ratioToSerial == row.medianStepSeconds / serial.medianStepSeconds)
+            #expect(row.cpuRatioToSerial == row.leastCPUSeconds / serial.leastCPUSeconds)
             #expect(row.imagesPerSecond == 2 / row.medianStepSeconds)
         }
         // IPSU and RPSU carry a T×T weight and a T bias per neuron layer: more parameters at T = 2.
@@ -30,7 +34,7 @@ struct EfficiencyBenchmarkTests {
         #expect(ipsu[1].parameters > ipsu[0].parameters)
         #expect(rows.first { $0.variant == "psu" }!.parameters > rows.first { $0.variant == "lif" }!.parameters)  // learnable α
         let text = report.table()
-        #expect(text.contains("claim (PSU paper") && text.contains("psu: no T ≥ 8 measured") && text.contains("load average"))
+        #expect(text.contains("claim (PSU paper") && text.contains("psu vs lif-serial: no T ≥ 8 measured") && text.contains("load average"))
     }
 
     @Test("the spikepack part measures time and peak memory per T, over each variant's first T, and skips SpikePack above 24 bits")
@@ -50,6 +54,32 @@ struct EfficiencyBenchmarkTests {
         // No assertion on the sizes themselves: the storage pool is process-wide, and tests in
         // other suites allocate beside this one while it measures.
         #expect(report.table().contains("no SpikePack row above T = 24"))
+    }
+
+    @Test("a LIF layer run step by step gives the fused kernel's spikes and input and α gradients")
+    func stepByStepLIFMatchesFused() throws {
+        var spec = NeuronSpec(.lif, timeSteps: 6)
+        spec.vThreshold = 0.5
+        spec.surrogate = .atan
+        spec.surrogateAlpha = 2
+        spec.learnableAlpha = true
+        var rng = PhiloxGenerator(seed: 3)
+        let x = Tensor.uniform([6 * 2, 3, 5], low: -0.5, high: 2, rng: &rng)
+        let g = Tensor.uniform([6 * 2, 3, 5], low: -1, high: 1, rng: &rng)
+        func run(stepByStep: Bool) -> (spikes: [Float], dx: [Float], dAlpha: [Float]) {
+            var layerRNG = PhiloxGenerator(seed: 0)
+            let layer = NeuronLayer(spec: spec, rng: &layerRNG)
+            layer.runsStepByStep = stepByStep
+            let input = Tensor(Array(x.floats), shape: x.shape, requiresGrad: true)
+            let y = layer(input)
+            y.backward(g)
+            return (Array(y.floats), Array(input.grad!.floats), Array(layer.alpha!.grad!.floats))
+        }
+        let fused = run(stepByStep: false), serial = run(stepByStep: true)
+        #expect(serial.spikes == fused.spikes)
+        #expect(fused.spikes.contains(1) && fused.spikes.contains(0))
+        #expect(zip(serial.dx, fused.dx).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+        #expect(zip(serial.dAlpha, fused.dAlpha).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) })
     }
 
     @Test("a tiny Linear-LIF-Linear model's energy row equals the hand count")

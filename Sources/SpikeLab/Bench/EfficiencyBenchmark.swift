@@ -6,8 +6,9 @@ import SpikeTensor
 /// networks, built from the paper manifests by `ExperimentBuilder.model` exactly as a run builds
 /// them (cpu profile, `neuron.time_steps` and optionally `model.width` overridden):
 ///
-/// - `psu`: the PSU paper's static-image network (`cifar_convnet`) with LIF, PSU, IPSU and RPSU —
-///   training-step time per T and each PSU-family variant's time over LIF's at the same T.
+/// - `psu`: the PSU paper's static-image network (`cifar_convnet`) with LIF (fused kernel), LIF
+///   run step by step (`lif-serial`), PSU, IPSU and RPSU — training-step time per T and each
+///   variant's time over the fused LIF's and over the step-by-step LIF's at the same T.
 /// - `spikepack`: the SpikePack paper's ResNet-18 with SpikePack and LIF — training-step time and
 ///   the peak tensor memory a step allocates, per T, each over its own value at the first T.
 /// - `energy`: the general SNN's single-step CNN, its ReLU twin and the T = 4 LIF ResNet-18 —
@@ -23,7 +24,7 @@ public struct EfficiencyBenchmark {
 
     /// Manifests (relative to the experiments folder) each part builds its networks from.
     public static let psuManifests: [(variant: String, path: String)] = [
-        ("lif", "psu/static-cifar10-lif.yaml"), ("psu", "psu/static-cifar10-psu.yaml"),
+        ("lif", "psu/static-cifar10-lif.yaml"), ("lif-serial", "psu/static-cifar10-lif.yaml"), ("psu", "psu/static-cifar10-psu.yaml"),
         ("ipsu", "psu/static-cifar10-ipsu.yaml"), ("rpsu", "psu/static-cifar10-rpsu.yaml"),
     ]
     public static let spikePackManifests: [(variant: String, path: String)] = [
@@ -139,6 +140,10 @@ public struct EfficiencyBenchmark {
                 rows[index].ratioToBaseline = row.medianStepSeconds / base.medianStepSeconds
                 rows[index].cpuRatioToBaseline = row.leastCPUSeconds / base.leastCPUSeconds
             }
+            if baseline != nil, let serial = rows.first(where: { $0.variant == "lif-serial" && $0.timeSteps == row.timeSteps }) {
+                rows[index].ratioToSerial = row.medianStepSeconds / serial.medianStepSeconds
+                rows[index].cpuRatioToSerial = row.leastCPUSeconds / serial.leastCPUSeconds
+            }
             if let first = rows.first(where: { $0.variant == row.variant }) {
                 rows[index].timeOverFirstT = row.medianStepSeconds / first.medianStepSeconds
                 rows[index].cpuOverFirstT = row.leastCPUSeconds / first.leastCPUSeconds
@@ -162,6 +167,8 @@ public struct EfficiencyBenchmark {
     func timeTrainingStep(manifest path: String, variant: String, timeSteps t: Int, memory: Bool) throws -> EfficiencyReport.TimingRow {
         let experiment = try manifest(path, timeSteps: t).experiment
         let model = try ExperimentBuilder.model(experiment)
+        // The same LIF network, its neurons run one step at a time (a per-step framework's loop).
+        if variant == "lif-serial" { for layer in model.modules(ofType: NeuronLayer.self) { layer.runsStepByStep = true } }
         let optimizer = ExperimentBuilder.optimizer(experiment.training.optimizer, parameters: model.namedParameters())
         guard let task = try RunTasks.make(experiment) as? ClassificationTask else {
             throw BuildError.unsupported(keyPath: "task", value: experiment.task.rawValue, supported: ["classification"])
