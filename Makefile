@@ -18,7 +18,7 @@ help:
 	@echo "make run        install deps, build, make the demo data, train the demo table's rows (cpu profile), plot, write the table"
 	@echo "make test       install deps, build optimised, run all tests"
 	@echo "make test-long  the long checks too (SPIKELAB_LONG_TESTS=1)"
-	@echo "make bench      engine and neuron benchmarks -> results/bench/{engine,neurons}.json"
+	@echo "make bench      engine, neuron and efficiency benchmarks -> results/bench/{engine,neurons,efficiency}.json"
 	@echo "make bench-peers  the same work in PyTorch + SpikingJelly (venv from PyPI), side by side"
 
 # Installs only what is missing; quiet when everything is there. sudo when not root.
@@ -65,6 +65,8 @@ bench: build
 	@mkdir -p results/bench
 	$(BIN) bench engine --json > results/bench/engine.json
 	$(BIN) bench neurons --json > results/bench/neurons.json
+	$(BIN) data make-demo --only cifar10
+	$(BIN) bench efficiency --json > results/bench/efficiency.json
 
 # Same work in PyTorch (+ SpikingJelly for the neurons) on this machine, in a local venv.
 # torch: a CPU wheel from pip's find-links (/opt/wheels here) when there is one, else PyPI's;

@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
             Benchmarks print what they measured, the core and thread counts, and throughput.
             Compare with PyTorch on the same machine: `make bench-peers`.
             """,
-        subcommands: [Engine.self, Neurons.self, Train.self, DataLoaders.self, Arch.self])
+        subcommands: [Engine.self, Neurons.self, Train.self, DataLoaders.self, Arch.self, Efficiency.self])
 
     struct Engine: ParsableCommand {
         static let configuration = CommandConfiguration(

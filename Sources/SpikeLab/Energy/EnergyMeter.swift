@@ -64,8 +64,10 @@ public final class EnergyMeter {
         spikingNeurons = model.modules(ofType: NeuronLayer.self).filter { $0.spec.variant != .relu }
     }
 
-    /// Runs the model on `inputs` (one batch of `count` samples) and adds its counts.
-    public func measure(inputs: Tensor, count: Int) {
+    /// Runs the model on `inputs` (one batch of `count` samples), adds its counts and returns
+    /// the model's outputs (so a caller can score the same forward).
+    @discardableResult
+    public func measure(inputs: Tensor, count: Int) -> Tensor {
         let neurons = model.modules(ofType: NeuronLayer.self)
         let wasTraining = model.isTraining
         model.eval()
@@ -89,8 +91,9 @@ public final class EnergyMeter {
         }
         baseline = neuronStepsSoFar()
         batchSamples = count
-        noGrad { _ = model(inputs) }
+        let output = noGrad { model(inputs) }
         samples += count
+        return output
     }
 
     /// Whether `input` holds at most `spikeLevelLimit` distinct finite values.

@@ -29,6 +29,10 @@ public final class NeuronLayer: Module, UnaryLayer {
     public var lambda: Float
     /// Spike counts of every forward while `recordsFiringRate` is on; nil when off.
     public private(set) var firingRate: FiringRateRecorder?
+    /// LIF only: run `lifStep` T times and stack the spikes instead of the fused multi-step
+    /// kernel — the same spikes and gradients, computed as a per-step framework computes them
+    /// (the serial baseline of `spikelab bench efficiency`). Off by default; not saved.
+    public var runsStepByStep = false
 
     /// A layer of `spec`'s neurons; parameters that need random values draw them from `rng`.
     public init(spec: NeuronSpec, rng: inout PhiloxGenerator) {
@@ -137,6 +141,7 @@ public final class NeuronLayer: Module, UnaryLayer {
     public func spikes(_ x: Tensor) -> Tensor {
         switch spec.variant {
         case .if: ifSpikes(x, ifConfiguration, alpha: alpha, recorder: firingRate)
+        case .lif where runsStepByStep: lifStepByStep(x)
         case .lif: lifSpikes(x, lifConfiguration, alpha: alpha, recorder: firingRate)
         case .plif: plifSpikes(x, w: w!, plifConfiguration, alpha: alpha, recorder: firingRate)
         case .psu:
@@ -144,6 +149,18 @@ public final class NeuronLayer: Module, UnaryLayer {
                       surrogate: spec.resolvedSurrogate.kind, recorder: firingRate)
         default: multiStep(x).spikes
         }
+    }
+
+    /// LIF over [T, …] one step at a time from the resting potential, spikes stacked to [T, …].
+    private func lifStepByStep(_ x: Tensor) -> Tensor {
+        let stateShape = Array(x.shape.dropFirst())
+        var state = MembraneState(shape: stateShape, restingPotential: spec.vReset ?? 0)
+        let configuration = lifConfiguration
+        let steps = (0..<x.shape[0]).map { t in
+            lifStep(x.sliced(axis: 0, range: t..<(t + 1)).reshaped(stateShape), state: &state, configuration,
+                    alpha: alpha, recorder: firingRate)
+        }
+        return stack(steps, axis: 0)
     }
 
     /// The firing threshold: a calibrated (converted) layer's θ, else the spec's.
