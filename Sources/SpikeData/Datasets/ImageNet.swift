@@ -254,7 +254,7 @@ public enum ImageNet {
                 }
                 files += val.map(\.file).filter { FileManager.default.fileExists(atPath: directory + "/" + $0) }
             } catch {
-                let missingSolution = solutionPath(directory: directory) == nil
+                let missingSolution = hasFlatValidation(directory: directory) && solutionPath(directory: directory) == nil
                 problems.append(LayoutProblem(path: missingSolution ? solutionFile : "val/", kind: missingSolution ? .missing : .corrupt,
                                               reason: missingSolution ? "val/ holds no class folders, so its flat images need ImageId,PredictionString labels" : "\(error)"))
             }
