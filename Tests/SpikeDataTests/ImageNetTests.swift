@@ -1,3 +1,4 @@
+import CJPEG
 import Foundation
 import Testing
 @testable import SpikeData
@@ -183,6 +184,30 @@ struct ImageNetTests {
             #expect(test.labelArray == (flat ? [1, 1, 0, 1] : [0, 1, 1, 1]))
             #expect(ImageNet.verifyLayout(root: dir.path).isEmpty)
         }
+    }
+
+    @Test("a CMYK JPEG (a handful are in the real train set) is refused naming the file and saying to convert it, never decoded into wrong colours")
+    func cmykIsRefused() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        _ = try handBuilt(dir)
+        // An 8×8 CMYK JPEG made by libjpeg-turbo itself (TJPF_CMYK input is stored as YCCK).
+        let handle = try #require(tjInitCompress())
+        defer { tjDestroy(handle) }
+        let pixels = [UInt8]((0..<256).map { UInt8($0) })
+        var output: UnsafeMutablePointer<UInt8>? = nil
+        var size: UInt = 0
+        let status = pixels.withUnsafeBufferPointer {
+            tjCompress2(handle, $0.baseAddress, 8, 32, 8, Int32(TJPF_CMYK.rawValue), &output, &size, Int32(TJSAMP_444.rawValue), 95, 0)
+        }
+        #expect(status == 0)
+        let bytes = Array(UnsafeBufferPointer(start: try #require(output), count: Int(size)))
+        tjFree(output)
+        let path = dir.file("train/n09999999/c.JPEG")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let error = dataError { _ = try ImageNet.load(root: dir.path, split: .train, side: 8) }
+        #expect(error?.description.contains(path) == true && error?.description.contains("convert CMYK ones to RGB") == true,
+                "\(String(describing: error))")
     }
 
     @Test("a split that would not fit in half the memory is refused with the sizes and the fix")
