@@ -92,4 +92,23 @@ struct DemoSetTests {
         #expect(test.classNames == FashionMNIST.classNames)
         #expect(TinyImageNet.verifyLayout(root: dir.path).isEmpty)
     }
+
+    @Test("the ImageNet-layout demo writes 96×96 JPEGs into sorted made-up wnid folders that the ImageNet reader labels by Fashion-MNIST class")
+    func imageNetDemo() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        var set = FashionImageNet()
+        set.trainPerClass = 2
+        set.valPerClass = 1
+        let source = squareItems(40)
+        try set.write(root: dir.path, train: source, test: source, seed: 0)
+        #expect(try JPEGImage.dimensions(contentsOf: dir.file("train/n99100003/n99100003_1.JPEG")).width == 96)
+        let train = try ImageNet.load(root: dir.path, split: .train, side: 64)
+        let test = try ImageNet.load(root: dir.path, split: .test, side: 64)
+        #expect(train.count == 20 && train.inputShape == [3, 64, 64] && train.classCount == 10)
+        #expect(train.classNames == FashionImageNet.wnids)
+        #expect(train.labelArray == (0..<10).flatMap { [Int32($0), Int32($0)] })
+        #expect(test.count == 10 && test.labelArray == (0..<10).map(Int32.init))
+        #expect(ImageNet.verifyLayout(root: dir.path).isEmpty)
+    }
 }

@@ -89,6 +89,22 @@ struct ArchitectureBuilderTests {
         }
     }
 
+    @Test("spikformer on imagenet takes the ImageNet stem and model.spikformer's size; a side not a multiple of 16 is refused naming data.resize")
+    func spikformerImageNetStem() throws {
+        let small = try manifest(arch: "spikformer", loader: "imagenet", timeSteps: 2, width: 1, resize: 64).experiment
+        #expect(small.model.spikformer == SpikformerSettings(depth: 4, embedDim: 384, heads: 12, mlpRatio: 4, stem: .imagenet))
+        let model = try ExperimentBuilder.model(small) as? Spikformer
+        #expect(model?.patchEmbed.maxpool != nil && model?.block.count == 4 && model?.embedDim == 384)
+        #expect(model?.head.weight.shape == [1000, 384])
+        let cifar = try ExperimentBuilder.model(manifest(arch: "spikformer", loader: "cifar10", timeSteps: 2).experiment) as? Spikformer
+        #expect(cifar?.patchEmbed.maxpool == nil)
+        let odd = try manifest(arch: "spikformer", loader: "imagenet", timeSteps: 2, resize: 72).experiment
+        #expect(throws: BuildError.unsupported(keyPath: "data.resize", value: "72",
+                                               supported: ["a multiple of 16 for spikformer with model.spikformer.stem imagenet"])) {
+            _ = try ExperimentBuilder.model(odd)
+        }
+    }
+
     @Test("seq_cifar_conv1d with a time_steps other than the 32 image columns is refused before the build")
     func sequentialNeedsThirtyTwoSteps() {
         // The manifest rule catches it with the file position (exit code 2); the builder's own

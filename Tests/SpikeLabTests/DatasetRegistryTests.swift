@@ -12,7 +12,7 @@ struct DatasetRegistryTests {
     func committedRegistry() throws {
         let registry = try DatasetRegistry.load(registryPath)
         let names = registry.datasets.map(\.name)
-        #expect(names == ["fashion_mnist", "mnist", "cifar10", "cifar100", "tinyimagenet", "nmnist", "cifar10_dvs",
+        #expect(names == ["fashion_mnist", "mnist", "cifar10", "cifar100", "tinyimagenet", "imagenet", "nmnist", "cifar10_dvs",
                           "dvs128_gesture", "shd", "speech_commands", "voc2012", "coco2017"])
         for spec in registry.datasets {
             #expect(!spec.files.isEmpty, "\(spec.name)")
@@ -27,6 +27,8 @@ struct DatasetRegistryTests {
             Checksum(.md5, "c32a1d4ab5d03f1284b67883e8d87530"),
             Checksum(.sha256, "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd")])
         #expect(registry.named("dvs128_gesture")?.files.allSatisfy { $0.urls.isEmpty } == true)
+        // ImageNet needs a login: fetch must print instructions, never try a URL.
+        #expect(registry.named("imagenet")?.files.allSatisfy { $0.urls.isEmpty && $0.manualInstructions?.contains("log in") == true } == true)
         #expect(registry.named("shd")?.files.allSatisfy { !$0.hasChecksum } == true)
         #expect(registry.suggestion(for: "cifar-10") == "cifar10")
     }

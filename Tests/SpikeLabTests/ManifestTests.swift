@@ -73,7 +73,7 @@ struct ManifestLoadingTests {
         #expect(e.data.loader == .fashionMNIST && e.data.root == "/usr/share/datasets/fashion-mnist")
         #expect(e.data.batchSize == 32 && e.data.evalBatchSize == 32 && e.data.prefetch == 2)
         #expect(e.data.subset == nil && e.data.augment.isEmpty && e.data.frames == nil && e.data.split == nil)
-        #expect(e.model == ModelSettings(arch: .spikingCNN28, numClasses: 10, width: 1.0, inChannels: 1, dropout: 0))
+        #expect(e.model == ModelSettings(arch: .spikingCNN28, numClasses: 10, width: 1.0, inChannels: 1, dropout: 0, spikformer: nil))
         #expect(e.neuron == NeuronSettings(
             variant: .lif, timeSteps: 4, vThreshold: 1.0, tau: 2.0, reset: .hard(0), decayInput: true, detachReset: false,
             surrogate: SurrogateSettings(kind: .sigmoid, alpha: 4, learnableAlpha: false), order: nil, lambdaRampEpochs: nil,

@@ -37,7 +37,7 @@ struct PaperTableTests {
     @Test("every table file of the three papers loads, and all its rows resolve under the cpu profile and as written")
     func everyTableLoads() throws {
         let tables = try paperTables()
-        #expect(tables.count == 15)
+        #expect(tables.count == 16)
         for table in tables {
             #expect(throws: Never.self) { _ = try table.runs(profile: "cpu") }
             #expect(throws: Never.self) { _ = try table.runs(profile: nil) }
@@ -105,11 +105,27 @@ struct PaperTableTests {
                     #expect(e.training.optimizer == first.training.optimizer, "\(table.outputName) \(e.name)")
                 }
                 // The network is shared by all but the comparison rows of another architecture.
-                if table.paper == "psu" || table.table.hasPrefix("direct") || table.table.hasPrefix("conversion") {
+                if table.paper == "psu" || table.table.hasPrefix("direct") || table.table.hasPrefix("conversion") || table.table == "imagenet" {
                     #expect(experiments.allSatisfy { $0.model == first.model }, "\(table.outputName)")
                 }
             }
         }
+    }
+
+    @Test("SpikePack's ImageNet table: Spikformer-8-512 SpikePack T = 8 reports 80.1 at 224×224, its cpu profile a small Spikformer on the ImageNet demo")
+    func spikePackImageNetRow() throws {
+        let table = try TableFile.load(contentsOf: repositoryRoot + "/experiments/spikepack/imagenet.yaml")
+        #expect(table.rows.map(\.reported) == [80.1, nil, nil])
+        let full = try rows("spikepack", "imagenet", profile: nil)
+        #expect(full.map { $0.manifest.experiment.neuron.variant } == [.spikePack, .lif, .psn])
+        #expect(full.map { $0.manifest.experiment.neuron.timeSteps } == [8, 4, 4])
+        let e = full[0].manifest.experiment
+        #expect(e.data.loader == .imageNet && e.data.resize == 224 && e.model.numClasses == 1000)
+        #expect(e.model.arch == .spikformer && e.model.spikformer == SpikformerSettings(depth: 8, embedDim: 512, heads: 8, mlpRatio: 4, stem: .imagenet))
+        #expect(e.neuron.spikePack?.base == 2)
+        let cpu = try rows("spikepack", "imagenet", profile: "cpu")[0].manifest.experiment
+        #expect(cpu.data.root == "datasets/demo/imagenet" && cpu.data.resize == 64 && cpu.model.numClasses == 10)
+        #expect(cpu.model.spikformer?.stem == .imagenet && cpu.model.spikformer?.depth == 2 && cpu.training.epochs == 2)
     }
 
     @Test("the PSU rows carry the settings of shared/papers/psu.md as written")

@@ -300,6 +300,40 @@ struct SpikformerTests {
         }
     }
 
+    @Test("Spikformer-8-512 with the ImageNet stem (8 heads, 1000 classes) has the layer-by-layer count, 29.70 M")
+    func imageNetCount() {
+        var rng = PhiloxGenerator(seed: 34)
+        let model = Spikformer(neuron: NeuronSpec(.lif, timeSteps: 2), numClasses: 1000, embedDim: 512, depth: 8, heads: 8,
+                               stem: .imagenet, rng: &rng)
+        let d = 512
+        let sps = conv(3, 64) + bn(64) + conv(64, 128) + bn(128) + conv(128, 256) + bn(256) + conv(256, 512) + bn(512)
+            + conv(512, 512) + bn(512)
+        let ssa = 4 * fc(d, d) + 4 * bn(d)
+        let mlp = fc(d, 4 * d) + bn(4 * d) + fc(4 * d, d) + bn(d)
+        #expect(model.embedDim == 512 && model.block.count == 8)
+        #expect(model.parameterCount == sps + 8 * (ssa + mlp) + fc(d, 1000))
+        #expect(model.parameterCount == 29_701_672)
+        // The pools carry no parameters; the stem differs from the CIFAR one only in its token grid.
+        #expect(model.patchEmbed.maxpool != nil && model.patchEmbed.maxpool1 != nil)
+    }
+
+    @Test("the ImageNet stem makes 14×14 tokens of a 224×224 image and 4×4 of a 64×64 one, and the model trains a step")
+    func imageNetStemShapes() {
+        var rng = PhiloxGenerator(seed: 35)
+        // D = 16 (2 heads), so a 224×224 image is cheap: SPS 3 → 2 → 4 → 8 → 16 channels.
+        let big = SpikingPatchSplitting(inChannels: 3, embedDim: 16, neuron: NeuronSpec(.lif, timeSteps: 1), stem: .imagenet, rng: &rng)
+        #expect(big(Tensor.uniform([1, 3, 224, 224], rng: &rng)).shape == [1, 196, 16])
+        let cifar = SpikingPatchSplitting(inChannels: 3, embedDim: 16, neuron: NeuronSpec(.lif, timeSteps: 1), stem: .cifar, rng: &rng)
+        #expect(cifar(Tensor.uniform([1, 3, 64, 64], rng: &rng)).shape == [1, 256, 16])
+        let model = Spikformer(neuron: NeuronSpec(.lif, timeSteps: 2), embedDim: 16, depth: 1, heads: 2, stem: .imagenet, rng: &rng)
+        let batch = fixedBatch(4, [3, 64, 64], seed: 36)
+        #expect(model.patchEmbed(batch.images).shape == [4, 16, 16])
+        #expect(model(batch.images).shape == [4, 10])
+        let (before, after) = lossBeforeAndAfterOneStep(model, batch, lr: 0.05)
+        #expect(after < before, "loss \(before) → \(after)")
+        #expect(evalIsDeterministic(model, batch.images))
+    }
+
     @Test("Spikformer maps images to logits, trains one step and evaluates deterministically")
     func forwardAndStep() {
         var rng = PhiloxGenerator(seed: 31)

@@ -8,7 +8,7 @@ import SpikeTensor
 /// file; optionally a PNG a person can look at. Event datasets go through `EventSampleExport`.
 public enum DatasetSampleExport {
     /// Image classification loaders (served Float `[C, H, W]` in [0, 1]).
-    public static let imageDatasets = ["fashion_mnist", "mnist", "cifar10", "cifar100", "tinyimagenet",
+    public static let imageDatasets = ["fashion_mnist", "mnist", "cifar10", "cifar100", "tinyimagenet", "imagenet",
                                        "sequential_cifar10", "sequential_cifar100"]
     /// Speech loaders (served `[T, F]`).
     public static let speechDatasets = ["shd", "speech_commands"]
@@ -87,6 +87,7 @@ public enum DatasetSampleExport {
         case "cifar10", "sequential_cifar10": try CIFAR10.load(root: root, split: split)
         case "cifar100", "sequential_cifar100": try CIFAR100.load(root: root, split: split)
         case "tinyimagenet": try TinyImageNet.load(root: root, split: split)
+        case "imagenet": try ImageNet.load(root: root, split: split)
         default: preconditionFailure("\(name) is not an image dataset")
         }
     }

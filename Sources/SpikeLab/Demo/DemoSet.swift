@@ -27,6 +27,7 @@ public enum DemoSets {
         SHDDemoSet(),
         FashionScenesDemo(),
         FashionTinyImageNetDemo(),
+        FashionImageNetDemo(),
         NMNISTDemoSet(),
         FashionCIFARDemo(),
     ]

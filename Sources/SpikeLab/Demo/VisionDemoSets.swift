@@ -90,3 +90,32 @@ public struct FashionTinyImageNetDemo: DemoSet {
         try DemoMarker.write(out, generator, seed: seed)
     }
 }
+
+/// A 10-class ImageNet-layout stand-in of 96×96 Fashion-MNIST compositions (`FashionImageNet`).
+public struct FashionImageNetDemo: DemoSet {
+    public var set = FashionImageNet()
+    public var source = FashionMNIST.defaultRoot
+
+    public init() {}
+
+    public var name: String { "imagenet" }
+    public var summary: String {
+        "ImageNet (ILSVRC-2012) folder layout: 10 made-up wnids, \(set.trainPerClass) train + \(set.valPerClass) val \(set.size)x\(set.size) RGB JPEGs per class from Fashion-MNIST"
+    }
+    public var folder: String { "imagenet" }
+    private var generator: String { "fashion-imagenet v1 \(set.trainPerClass)+\(set.valPerClass) \(set.size)px q\(set.jpegQuality)" }
+
+    public func isComplete(root: String, seed: UInt64) -> Bool {
+        DemoMarker.matches(root + "/" + folder, generator, seed: seed)
+    }
+
+    public func make(root: String, seed: UInt64, progress: (String) -> Void) throws {
+        let out = root + "/" + folder
+        try DemoMarker.clear(out)
+        let train = try FashionMNIST.load(root: source, split: .train)
+        let test = try FashionMNIST.load(root: source, split: .test)
+        try set.write(root: out, train: train, test: test, seed: seed)
+        progress("\(10 * set.trainPerClass) train and \(10 * set.valPerClass) val images")
+        try DemoMarker.write(out, generator, seed: seed)
+    }
+}

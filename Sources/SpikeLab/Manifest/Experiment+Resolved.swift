@@ -78,6 +78,10 @@ extension ModelSettings {
         width = r.number("width")
         inChannels = r.int("in_channels")
         dropout = r.number("dropout")
+        spikformer = r.optionalSection("spikformer").map { s in
+            SpikformerSettings(depth: s.int("depth"), embedDim: s.int("embed_dim"), heads: s.int("heads"),
+                               mlpRatio: s.int("mlp_ratio"), stem: s.choice("stem"))
+        }
     }
 }
 

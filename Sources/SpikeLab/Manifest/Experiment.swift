@@ -26,7 +26,7 @@ public struct Experiment: Sendable, Equatable {
 public struct DataSettings: Sendable, Equatable {
     /// A dataset reader.
     public enum Loader: String, Sendable, CaseIterable {
-        case fashionMNIST = "fashion_mnist", mnist, cifar10, cifar100, tinyImageNet = "tinyimagenet"
+        case fashionMNIST = "fashion_mnist", mnist, cifar10, cifar100, tinyImageNet = "tinyimagenet", imageNet = "imagenet"
         case sequentialCIFAR10 = "sequential_cifar10", sequentialCIFAR100 = "sequential_cifar100"
         case cifar10DVS = "cifar10_dvs", dvs128Gesture = "dvs128_gesture", nmnist, shd
         case speechCommands = "speech_commands", vocDetection = "voc_detection"
@@ -103,6 +103,20 @@ public struct ModelSettings: Sendable, Equatable {
     public let width: Double
     public let inChannels: Int
     public let dropout: Double
+    /// `model.spikformer` (arch spikformer only).
+    public let spikformer: SpikformerSettings?
+}
+
+/// Spikformer's size and stem (`model.spikformer`).
+public struct SpikformerSettings: Sendable, Equatable {
+    /// Patch-splitting stem: two max-pools (CIFAR) or four (ImageNet).
+    public enum Stem: String, Sendable, CaseIterable { case cifar, imagenet }
+
+    public let depth: Int
+    public let embedDim: Int
+    public let heads: Int
+    public let mlpRatio: Int
+    public let stem: Stem
 }
 
 /// The neuron used at every activation site.

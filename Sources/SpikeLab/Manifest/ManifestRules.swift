@@ -111,7 +111,7 @@ extension ManifestSchema {
             return [.init(keyPaths: ["neuron.variant", "training.mode"],
                           message: "training.mode convert replaces each ReLU of a trained ANN by a spiking neuron; \(variant) cannot replace an activation (use \(convertibleVariants.joined(separator: ", ")))")]
         },
-        ManifestRule("training.mode convert needs static images (fashion_mnist, mnist, cifar10, cifar100, tinyimagenet) and a feed-forward CNN (spiking_cnn_28, vgg_small, cifar_convnet, vgg11, vgg16, resnet18/19/20/34, sew_resnet18).") { m in
+        ManifestRule("training.mode convert needs static images (fashion_mnist, mnist, cifar10, cifar100, tinyimagenet, imagenet) and a feed-forward CNN (spiking_cnn_28, vgg_small, cifar_convnet, vgg11, vgg16, resnet18/19/20/34, sew_resnet18).") { m in
             guard m.text("training.mode") == "convert" else { return [] }
             var violations: [ManifestRule.Violation] = []
             if let loader = m.text("data.loader"), !convertibleLoaders.contains(loader) {

@@ -9,7 +9,7 @@ public enum ManifestSchema {
 
     /// Every dataset reader.
     public static let loaders = [
-        "fashion_mnist", "mnist", "cifar10", "cifar100", "tinyimagenet", "sequential_cifar10",
+        "fashion_mnist", "mnist", "cifar10", "cifar100", "tinyimagenet", "imagenet", "sequential_cifar10",
         "sequential_cifar100", "cifar10_dvs", "dvs128_gesture", "nmnist", "shd", "speech_commands",
         "voc_detection", "voc_segmentation", "coco_detection",
     ]
@@ -47,7 +47,7 @@ public enum ManifestSchema {
     /// Variants that can replace a ReLU in ANN-to-SNN conversion.
     static let convertibleVariants = ["if", "lif", "plif", "spikepack"]
     /// Loaders whose static images a converted SNN can take (direct encoding, as its ANN saw them).
-    static let convertibleLoaders = ["fashion_mnist", "mnist", "cifar10", "cifar100", "tinyimagenet"]
+    static let convertibleLoaders = ["fashion_mnist", "mnist", "cifar10", "cifar100", "tinyimagenet", "imagenet"]
     /// Architectures whose only non-linearities are the activation sites (conv, batch norm,
     /// pooling, residual additions, linear), so a ReLU ANN of them converts.
     static let convertibleArchitectures = ["spiking_cnn_28", "vgg_small", "cifar_convnet", "vgg11", "vgg16",
@@ -60,14 +60,14 @@ public enum ManifestSchema {
 
     /// Classes of each loader's task.
     static let classCounts: [String: Int] = [
-        "fashion_mnist": 10, "mnist": 10, "cifar10": 10, "cifar100": 100, "tinyimagenet": 200,
+        "fashion_mnist": 10, "mnist": 10, "cifar10": 10, "cifar100": 100, "tinyimagenet": 200, "imagenet": 1000,
         "sequential_cifar10": 10, "sequential_cifar100": 100, "cifar10_dvs": 10, "dvs128_gesture": 11,
         "nmnist": 10, "shd": 20, "speech_commands": 35, "voc_detection": 20, "voc_segmentation": 21,
         "coco_detection": 80,
     ]
     /// Input channels (or features per step) of each loader's samples.
     static let inputChannels: [String: Int] = [
-        "fashion_mnist": 1, "mnist": 1, "cifar10": 3, "cifar100": 3, "tinyimagenet": 3,
+        "fashion_mnist": 1, "mnist": 1, "cifar10": 3, "cifar100": 3, "tinyimagenet": 3, "imagenet": 3,
         "sequential_cifar10": 3, "sequential_cifar100": 3, "cifar10_dvs": 2, "dvs128_gesture": 2,
         "nmnist": 2, "shd": 700, "speech_commands": 40, "voc_detection": 3, "voc_segmentation": 3,
         "coco_detection": 3,
@@ -143,7 +143,7 @@ public enum ManifestSchema {
         ManifestKey("prefetch", .integer(.atLeast(0)), default: .int(2),
                     "Batches prepared ahead on a background thread; 0 prepares each batch when it is needed."),
         ManifestKey("resize", .integer(.atLeast(1)), default: .null, null: "keep the dataset's size",
-                    "Resize images or event frames to this side length (bilinear), before augmentation."),
+                    "Resize images or event frames to this side length (bilinear), before augmentation; imagenet: the side its images are decoded to (default 224: train resized and centre-cropped, test resized to side/0.875 and centre-cropped)."),
         ManifestKey("augment", .transforms(transforms), default: .value(.list([])),
                     "Transforms applied in order; random ones only in training, `normalize` in training and evaluation."),
         ManifestKey("frames", .section(frameKeys), default: .null, when: .init("data.loader", in: eventLoaders),
@@ -180,6 +180,21 @@ public enum ManifestSchema {
                     "Input channels (features per step for sequence data)."),
         ManifestKey("dropout", .number(.between(0, 1, upperInclusive: false)), default: .number(0.0),
                     "Dropout probability where the architecture has dropout layers."),
+        ManifestKey("spikformer", .section(spikformerKeys), default: .null, when: .init("model.arch", in: ["spikformer"]),
+                    "Spikformer size and stem (Spikformer-depth-embed_dim)."),
+    ]
+
+    static let spikformerKeys: [ManifestKey] = [
+        ManifestKey("depth", .integer(.atLeast(1)), default: .int(4), "Encoder blocks (4 in Spikformer-4-384, 8 in Spikformer-8-512)."),
+        ManifestKey("embed_dim", .integer(.atLeast(1)), default: .int(384),
+                    "Embedding width D before model.width scales it (rounded to a multiple of heads)."),
+        ManifestKey("heads", .integer(.atLeast(1)), default: .int(12), "Attention heads (12 for -4-384 on CIFAR, 8 for -8-512 on ImageNet)."),
+        ManifestKey("mlp_ratio", .integer(.atLeast(1)), default: .int(4), "MLP hidden width over D."),
+        ManifestKey("stem", .choice(["cifar", "imagenet"]),
+                    default: .computed(.init("imagenet for data.loader imagenet, else cifar") { lookup in
+                        lookup.text("data.loader").map { .value(.text($0 == "imagenet" ? "imagenet" : "cifar")) }
+                    }),
+                    "Patch splitting: cifar pools twice (32 → 8×8 tokens), imagenet four times (224 → 14×14 tokens), as the authors' two codes."),
     ]
 
     static let neuronKeys: [ManifestKey] = [

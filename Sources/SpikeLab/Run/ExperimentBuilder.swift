@@ -42,7 +42,7 @@ public enum ExperimentBuilder {
     }
 
     /// Loaders this build can run.
-    static let supportedLoaders: [DataSettings.Loader] = [.fashionMNIST, .mnist, .cifar10, .cifar100, .tinyImageNet,
+    static let supportedLoaders: [DataSettings.Loader] = [.fashionMNIST, .mnist, .cifar10, .cifar100, .tinyImageNet, .imageNet,
                                                            .sequentialCIFAR10, .sequentialCIFAR100, .shd, .speechCommands,
                                                            .nmnist, .cifar10DVS, .dvs128Gesture, .vocSegmentation]
     /// Architectures this build can run.
@@ -74,6 +74,11 @@ public enum ExperimentBuilder {
                 return (try SpeechCommands.load(root: root, split: .train), try SpeechCommands.load(root: root, split: .test))
             case .tinyImageNet:
                 return (try TinyImageNet.load(root: root, split: .train), try TinyImageNet.load(root: root, split: .test))
+            case .imageNet:
+                // Decoded at data.resize (default 224): train resized to it and centre-cropped,
+                // test resized to side/0.875 (256 for 224) and centre-cropped (docs/datasets.md).
+                let side = data.resize ?? 224
+                return (try ImageNet.load(root: root, split: .train, side: side), try ImageNet.load(root: root, split: .test, side: side))
             case .vocSegmentation:
                 // Every image and mask resized to data.resize (the fcn rule requires it) and held
                 // in memory; the test split keeps its original masks to be scored at full size.
@@ -139,8 +144,9 @@ public enum ExperimentBuilder {
                                          supported: ["normalize (for \(data.loader.rawValue): transforms act on the image, not its mask)"])
         }
         // Event loaders resize their frames when they integrate them (EventLoaders), segmentation
-        // sets when they load; images here.
-        if let size = data.resize, !ManifestSchema.eventLoaders.contains(data.loader.rawValue), data.loader != .vocSegmentation {
+        // sets and ImageNet (whose images differ in size) when they load; images here.
+        if let size = data.resize, !ManifestSchema.eventLoaders.contains(data.loader.rawValue),
+           ![.vocSegmentation, .imageNet].contains(data.loader) {
             train.append(Resize(size: size))
             eval.append(Resize(size: size))
         }
@@ -331,9 +337,18 @@ public enum ExperimentBuilder {
             return YOLOTiny(neuron: spec, numClasses: settings.numClasses, imageSize: experiment.detection?.imageSize ?? 416,
                             width: Float(settings.width), inChannels: settings.inChannels, rng: &rng)
         case .spikformer:
-            // Spikformer-4-384 at width 1 (the paper's CIFAR model).
+            // model.spikformer: Spikformer-4-384 with the CIFAR stem by default (the paper's CIFAR model).
+            let size = settings.spikformer
+            let stem: SpikingPatchSplitting.Stem = size?.stem == .imagenet ? .imagenet : .cifar
+            let side = experiment.data.resize ?? nativeImageSide[experiment.data.loader] ?? 32
+            let multiple = 1 << stem.downsamplings
+            if side % multiple != 0 {
+                throw BuildError.unsupported(keyPath: "data.resize", value: experiment.data.resize.map(String.init) ?? "none (\(side)×\(side) images)",
+                                             supported: ["a multiple of \(multiple) for spikformer with model.spikformer.stem \(stem.rawValue)"])
+            }
             return Spikformer(neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
-                              width: Float(settings.width), rng: &rng)
+                              embedDim: size?.embedDim ?? 384, depth: size?.depth ?? 4, heads: size?.heads ?? 12,
+                              mlpRatio: size?.mlpRatio ?? 4, width: Float(settings.width), stem: stem, rng: &rng)
         case .fcn:
             return SpikingFCN(neuron: spec, numClasses: settings.numClasses, inChannels: settings.inChannels,
                               width: Float(settings.width), rng: &rng)
@@ -368,7 +383,7 @@ public enum ExperimentBuilder {
 
     /// Side length of each loader's images as published.
     static let nativeImageSide: [DataSettings.Loader: Int] = [
-        .fashionMNIST: 28, .mnist: 28, .cifar10: 32, .cifar100: 32, .tinyImageNet: 64,
+        .fashionMNIST: 28, .mnist: 28, .cifar10: 32, .cifar100: 32, .tinyImageNet: 64, .imageNet: 224,
     ]
     /// Side length of the images each image architecture takes.
     static let architectureImageSide: [ModelSettings.Architecture: Int] = [.spikingCNN28: 28, .vggSmall: 32, .vgg11: 32, .vgg16: 32]

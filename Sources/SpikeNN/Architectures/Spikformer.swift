@@ -12,6 +12,8 @@ import SpikeTensor
 ///         proj_conv3 conv3×3(D/2 → D)   → proj_bn3 → proj_lif3 → maxpool 3, stride 2, pad 1
 ///         x = x + rpe_lif(rpe_bn(rpe_conv(x)))   (relative position embedding, conv3×3 D → D)
 ///         (convolutions without bias; 32×32 → 8×8 = 64 tokens)
+///     stem .imagenet (the authors' ImageNet code): also `maxpool` after proj_lif and
+///         `maxpool1` after proj_lif1, so 224×224 → 14×14 = 196 tokens (Spikformer-8-512: depth 8, D 512, 8 heads)
 ///     block.i: x = x + attn(x); x = x + mlp(x)       (see `SpikingSelfAttention`, `SpikingMLP`)
 ///     head: mean over tokens → linear(D → classes)
 ///
@@ -20,7 +22,7 @@ import SpikeTensor
 /// is the paper's CIFAR model.
 ///
 /// Input: an image batch [N, C, H, W] (direct encoding) or [T, N, C, H, W]; H and W divisible
-/// by 4. Output: logits [N, classes].
+/// by 4 (CIFAR stem) or 16 (ImageNet stem). Output: logits [N, classes].
 public final class Spikformer: Module, UnaryLayer {
     /// Spiking patch splitting: images → tokens.
     public let patchEmbed: SpikingPatchSplitting
@@ -37,7 +39,8 @@ public final class Spikformer: Module, UnaryLayer {
     /// multiple of `heads`, whose neurons are `neuron` (the attention output neuron fires at
     /// 0.5, as in the paper), drawing every initial value from `rng` in layer order.
     public init(neuron: NeuronSpec, numClasses: Int = 10, inChannels: Int = 3, embedDim: Int = 384, depth: Int = 4,
-                heads: Int = 12, mlpRatio: Int = 4, width: Float = 1, rng: inout PhiloxGenerator) {
+                heads: Int = 12, mlpRatio: Int = 4, width: Float = 1, stem: SpikingPatchSplitting.Stem = .cifar,
+                rng: inout PhiloxGenerator) {
         precondition(numClasses >= 1, "Spikformer: numClasses must be positive, got \(numClasses)")
         precondition(depth >= 1 && heads >= 1 && mlpRatio >= 1,
                      "Spikformer: depth, heads and mlpRatio must be positive, got \(depth), \(heads), \(mlpRatio)")
@@ -45,7 +48,7 @@ public final class Spikformer: Module, UnaryLayer {
         timeSteps = neuron.foldedSteps
         let d = max(1, Int((Float(embedDim) * width / Float(heads)).rounded())) * heads
         self.embedDim = d
-        patchEmbed = SpikingPatchSplitting(inChannels: inChannels, embedDim: d, neuron: neuron, rng: &rng)
+        patchEmbed = SpikingPatchSplitting(inChannels: inChannels, embedDim: d, neuron: neuron, stem: stem, rng: &rng)
         var blocks: [SpikformerBlock] = []
         for _ in 0..<depth {
             blocks.append(SpikformerBlock(dim: d, heads: heads, hidden: d * mlpRatio, neuron: neuron, rng: &rng))
@@ -90,6 +93,9 @@ public final class SpikingPatchSplitting: Module, UnaryLayer {
     public let projBn2: BatchNorm2d
     /// `proj_lif2`: neuron.
     public let projLif2: NeuronLayer
+    /// `maxpool`, `maxpool1`: max-pooling 3×3, stride 2, pad 1 after the first two stages (ImageNet stem only).
+    public let maxpool: MaxPool2d?
+    public let maxpool1: MaxPool2d?
     /// `maxpool2`: max-pooling 3×3, stride 2, pad 1.
     public let maxpool2: MaxPool2d
     /// `proj_conv3`: convolution.
@@ -107,8 +113,19 @@ public final class SpikingPatchSplitting: Module, UnaryLayer {
     /// `rpe_lif`: neuron.
     public let rpeLif: NeuronLayer
 
+    /// The authors' two patch-splitting stems.
+    public enum Stem: String, Sendable, CaseIterable {
+        /// Pools after the last two stages: 32×32 → 8×8 tokens (patch 4, their CIFAR code).
+        case cifar
+        /// Pools after all four stages: 224×224 → 14×14 tokens (patch 16, their ImageNet code).
+        case imagenet
+
+        /// How many times the stem halves the image side.
+        public var downsamplings: Int { self == .cifar ? 2 : 4 }
+    }
+
     /// SPS from `inChannels` to `embedDim` channels (D/8, D/4, D/2, D).
-    public init(inChannels: Int, embedDim d: Int, neuron: NeuronSpec, rng: inout PhiloxGenerator) {
+    public init(inChannels: Int, embedDim d: Int, neuron: NeuronSpec, stem: Stem = .cifar, rng: inout PhiloxGenerator) {
         let c1 = max(1, d / 8), c2 = max(1, d / 4), c3 = max(1, d / 2)
         projConv = Conv2d(inChannels, c1, kernelSize: 3, padding: 1, bias: false, rng: &rng)
         projBn = BatchNorm2d(c1)
@@ -116,6 +133,8 @@ public final class SpikingPatchSplitting: Module, UnaryLayer {
         projConv1 = Conv2d(c1, c2, kernelSize: 3, padding: 1, bias: false, rng: &rng)
         projBn1 = BatchNorm2d(c2)
         projLif1 = NeuronLayer(spec: neuron, rng: &rng)
+        maxpool = stem == .imagenet ? MaxPool2d(3, stride: 2, padding: 1) : nil
+        maxpool1 = stem == .imagenet ? MaxPool2d(3, stride: 2, padding: 1) : nil
         projConv2 = Conv2d(c2, c3, kernelSize: 3, padding: 1, bias: false, rng: &rng)
         projBn2 = BatchNorm2d(c3)
         projLif2 = NeuronLayer(spec: neuron, rng: &rng)
@@ -131,7 +150,9 @@ public final class SpikingPatchSplitting: Module, UnaryLayer {
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         var y = projLif(projBn(projConv(x)))
+        if let maxpool { y = maxpool(y) }
         y = projLif1(projBn1(projConv1(y)))
+        if let maxpool1 { y = maxpool1(y) }
         y = maxpool2(projLif2(projBn2(projConv2(y))))
         y = maxpool3(projLif3(projBn3(projConv3(y))))
         let features = residualAdd(y, rpeLif(rpeBn(rpeConv(y))))
