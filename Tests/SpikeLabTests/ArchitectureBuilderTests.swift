@@ -134,7 +134,7 @@ struct TrainingModeBuildTests {
         let layers = snn.modules(ofType: NeuronLayer.self)
         #expect(layers.allSatisfy { $0.spec.variant == .if && $0.spec.calibrated && $0.spec.timeSteps == 16 && $0.spec.vReset == nil })
         #expect(Set(snn.stateDict().map(\.name)) == Set(ann.stateDict().map(\.name)).union(["features.2.threshold", "features.6.threshold"]))
-        #expect(snn.modules(ofType: MaxPool2d.self).map(\.spikeGateTimeSteps) == [16, 16])
-        #expect(ann.modules(ofType: MaxPool2d.self).allSatisfy { $0.spikeGateTimeSteps == nil })
+        #expect(snn.modules(ofType: MaxPool2d.self).map(\.spikingTimeSteps) == [16, 16])
+        #expect(ann.modules(ofType: MaxPool2d.self).allSatisfy { $0.spikingTimeSteps == nil })
     }
 }
