@@ -2,10 +2,12 @@ import Foundation
 import Testing
 @testable import SpikeLab
 import SpikeData
-import SpikeNN
+@testable import SpikeNN
 import SpikeTensor
 
 private let probeRequested = ProcessInfo.processInfo.environment["SPIKELAB_CONVERSION_PROBE"] == "1"
+/// A finished IF convert run of spiking_cnn_28 whose ANN (last.h5) and thresholds (converted.h5) to probe.
+private let probeRun = ProcessInfo.processInfo.environment["SPIKELAB_CONVERSION_PROBE_RUN"]
 
 /// The first `count` images and labels of `source` (from its start).
 func probeImages(_ source: any BatchSource, count: Int) throws -> (images: Tensor, labels: [Int]) {
@@ -65,6 +67,33 @@ struct ConversionProbeTests {
                 print(String(format: "probe %@ T=%d: SNN top-1 %.2f %%, clipped ANN %.2f %%, agreement %.2f %%", rule, t,
                              100 * report.snnTop1, 100 * report.clippedANNTop1, 100 * report.agreement))
                 for stage in report.stages { print("probe \(rule) T=\(t)   \(stage)") }
+            }
+        }
+    }
+
+    @Test("prints every stage's error for the run in SPIKELAB_CONVERSION_PROBE_RUN (its ANN and thresholds), T = 4 … 32, gated and cumulative",
+          .enabled(if: probeRun != nil, "SPIKELAB_CONVERSION_PROBE_RUN=<run directory>"))
+    func probeRunDirectory() throws {
+        let directory = try #require(probeRun)
+        let annCheckpoint = try LoadedCheckpoint(path: directory + "/checkpoints/last.h5")
+        let converted = try LoadedCheckpoint(path: directory + "/checkpoints/converted.h5")
+        let ann = try #require(annCheckpoint.model as? SpikingCNN28)
+        let scales = converted.model.namedModules().compactMap { entry -> ActivationScale? in
+            guard let layer = entry.module as? NeuronLayer, let theta = layer.threshold?.item else { return nil }
+            return ActivationScale(name: entry.name, scale: theta, seen: 0, positive: 0)
+        }
+        let count = Int(ProcessInfo.processInfo.environment["SPIKELAB_CONVERSION_PROBE_IMAGES"] ?? "") ?? 2000
+        let (images, labels) = try probeImages(try annCheckpoint.batcher(split: .test), count: count)
+        print("probe run \(directory): \(labels.count) test images, thresholds \(scales.map { "\($0.name) \($0.scale!)" })")
+        for rule in SpikingMaxPoolRule.allCases.reversed() {
+            for t in [4, 8, 16, 32] {
+                let snn = try #require(try ExperimentBuilder.convertedModel(annCheckpoint.experiment, timeSteps: t) as? SpikingCNN28)
+                try ANNToSNN.convert(ann: ann, into: snn, scales: scales)
+                for pool in snn.modules(ofType: MaxPool2d.self) { pool.spikingRule = rule }
+                let report = ConversionProbe.measure(ann: ann, snn: snn, timeSteps: t, images: images, labels: labels)
+                print(String(format: "probe run %@ T=%d: SNN top-1 %.2f %%, clipped ANN %.2f %%, agreement %.2f %%", rule.rawValue, t,
+                             100 * report.snnTop1, 100 * report.clippedANNTop1, 100 * report.agreement))
+                for stage in report.stages { print("probe run \(rule.rawValue) T=\(t)   \(stage)") }
             }
         }
     }

@@ -167,7 +167,7 @@ struct ConversionRunTests {
         #expect(!energy.report.layers.isEmpty)
     }
 
-    @Test("the demo manifests convert as documented: SpikePack T = 8 within 0.5 points, IF within 1.5 points at every T (whole test set, cpu profile)",
+    @Test("the demo manifests convert as documented: SpikePack T = 8 and IF at every T within 0.5 points of the ANN, IF never below its T = 4 accuracy (whole test set, cpu profile)",
           .enabled(if: longTests, "SPIKELAB_LONG_TESTS=1"))
     func demoManifests() throws {
         for (file, check) in [("fashion-mnist-convert-spikepack.yaml", "spikepack"), ("fashion-mnist-convert-if.yaml", "if")] {
@@ -181,9 +181,13 @@ struct ConversionRunTests {
             if check == "spikepack" {
                 #expect(outcome.reported.timeSteps == 8 && outcome.reported.top1Drop <= 0.005)
             } else {
-                // Measured (docs/conversion.md): 86.10 % at T = 4 falling to 85.00 % at T = 32
-                // (ANN 86.33 %), a decline not yet explained; every T within 1.5 points.
-                #expect(outcome.steps.allSatisfy { $0.top1Drop <= 0.015 }, "\(outcome.steps.map(\.evaluation.top1))")
+                // Measured (docs/conversion.md): 86.24, 86.91, 86.62, 86.43 % at T = 4, 8, 16, 32
+                // (ANN 86.37 %): above the ANN from T = 8 on, settling towards the clipped ANN's
+                // accuracy from above, so not monotone past T = 8. With the gated max-pool it fell
+                // from 86.02 to 85.08 %.
+                let accuracies = outcome.steps.map(\.evaluation.top1)
+                #expect(outcome.steps.allSatisfy { $0.top1Drop <= 0.005 }, "\(accuracies)")
+                #expect(accuracies.dropFirst().allSatisfy { $0 >= accuracies[0] }, "\(accuracies)")
             }
         }
     }
@@ -232,6 +236,10 @@ struct ConversionSettingsTests {
              ["learnable threshold never learns"]),
             ("neuron: {variant: if, time_steps: 8}\ntraining: {mode: direct, epochs: 1, optimizer: {lr: 0.1}, conversion: {time_steps: [8]}}",
              ["training.conversion"]),
+            ("neuron: {variant: if, time_steps: 8}\ntraining: {mode: convert, epochs: 1, optimizer: {lr: 0.1}, conversion: {max_pool: average}}",
+             ["training.conversion.max_pool", "average", "cumulative, gated, plain"]),
+            ("neuron: {variant: spikepack, time_steps: 8}\ntraining: {mode: convert, epochs: 1, optimizer: {lr: 0.1}, conversion: {max_pool: gated}}",
+             ["training.conversion.max_pool", "neuron.variant is if, lif or plif"]),
         ]
         for (rest, fragments) in cases {
             let found = errors(rest).joined(separator: "\n")
