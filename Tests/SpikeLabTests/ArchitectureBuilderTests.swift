@@ -150,7 +150,25 @@ struct TrainingModeBuildTests {
         let layers = snn.modules(ofType: NeuronLayer.self)
         #expect(layers.allSatisfy { $0.spec.variant == .if && $0.spec.calibrated && $0.spec.timeSteps == 16 && $0.spec.vReset == nil })
         #expect(Set(snn.stateDict().map(\.name)) == Set(ann.stateDict().map(\.name)).union(["features.2.threshold", "features.6.threshold"]))
-        #expect(snn.modules(ofType: MaxPool2d.self).map(\.spikeGateTimeSteps) == [16, 16])
-        #expect(ann.modules(ofType: MaxPool2d.self).allSatisfy { $0.spikeGateTimeSteps == nil })
+        #expect(snn.modules(ofType: MaxPool2d.self).map(\.spikingTimeSteps) == [16, 16])
+        #expect(ann.modules(ofType: MaxPool2d.self).allSatisfy { $0.spikingTimeSteps == nil })
+        #expect(snn.modules(ofType: MaxPool2d.self).allSatisfy { $0.spikingRule == .cumulative })
+    }
+
+    @Test("training.conversion.max_pool picks how the converted SNN pools spikes: cumulative, gated, or a plain max")
+    func convertMaxPoolRule() throws {
+        func pools(_ rule: String) throws -> [MaxPool2d] {
+            let manifest = try Manifest.load(yaml: """
+                name: c
+                data: {loader: fashion_mnist, batch_size: 8}
+                model: {arch: spiking_cnn_28, width: 0.25}
+                neuron: {variant: if, time_steps: 4}
+                training: {mode: convert, epochs: 1, optimizer: {lr: 0.1}, conversion: {max_pool: \(rule)}}
+                """, path: "c.yaml")
+            return try ExperimentBuilder.convertedModel(manifest.experiment, timeSteps: 8).modules(ofType: MaxPool2d.self)
+        }
+        #expect(try pools("cumulative").allSatisfy { $0.spikingTimeSteps == 8 && $0.spikingRule == .cumulative })
+        #expect(try pools("gated").allSatisfy { $0.spikingTimeSteps == 8 && $0.spikingRule == .gated })
+        #expect(try pools("plain").allSatisfy { $0.spikingTimeSteps == nil })
     }
 }

@@ -127,7 +127,7 @@ struct ManifestLoadingTests {
         let convert = try fixture.load("convert.yaml").experiment
         #expect(convert.neuron.spikePack == SpikePackSettings(base: 2, rounding: .floor, threshold: .calibrated))
         #expect(convert.neuron.surrogate == nil && convert.neuron.tau == nil)
-        #expect(convert.training.conversion == ConversionSettings(calibrationBatches: 10, percentile: .max, timeSteps: [8]))
+        #expect(convert.training.conversion == ConversionSettings(calibrationBatches: 10, percentile: .max, timeSteps: [8], maxPool: nil))
 
         fixture.write("ann.yaml", """
         name: ann

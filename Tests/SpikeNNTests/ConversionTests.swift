@@ -207,34 +207,79 @@ struct ANNToSNNTests {
     }
 }
 
-@Suite("ANN-to-SNN conversion: gated spiking max-pool")
-struct GatedMaxPoolTests {
-    @Test("each step passes the spike of the window's unit with the most input so far, first on ties (hand-derived)")
+@Suite("ANN-to-SNN conversion: spiking max-pool")
+struct SpikingMaxPoolTests {
+    private func pool(_ x: Tensor, _ t: Int, _ rule: SpikingMaxPoolRule) -> [Float] {
+        spikingMaxPool2d(x, timeSteps: t, kernel: (2, 2), stride: (2, 2), padding: (0, 0), rule: rule).array
+    }
+
+    @Test("the gate passes the spike of the unit with the most input so far; the cumulative rule emits the rise of the largest count (hand-derived)")
     func handDerived() {
         // One 2×2 window, T = 4; units a, b, c, d (row-major) with trains
-        // a 1010, b 0111, c 0000, d 1100. Running sums after each step and the unit chosen:
-        // t0 a1 b0 c0 d1 → a (spike 1); t1 a1 b1 d2 → d (1); t2 a2 b2 d2 → a (1); t3 a2 b3 d2 → b (1).
+        // a 1010, b 0111, c 0000, d 1100 (counts 2, 3, 0, 2). Running sums after each step and the
+        // unit the gate chooses: t0 a1 b0 c0 d1 → a (spike 1); t1 a1 b1 d2 → d (1); t2 a2 b2 d2 → a
+        // (1); t3 a2 b3 d2 → b (1): four spikes, one more than any unit's count.
+        // The largest running sum is 1, 2, 2, 3: the cumulative rule emits 1, 1, 0, 1.
         let trains: [[Float]] = [[1, 0, 1, 0], [0, 1, 1, 1], [0, 0, 0, 0], [1, 1, 0, 0]]
         let x = Tensor((0..<4).flatMap { t in trains.map { $0[t] } }, shape: [4, 1, 2, 2])
-        let y = gatedMaxPool2d(x, timeSteps: 4, kernel: (2, 2), stride: (2, 2), padding: (0, 0))
-        #expect(y.shape == [4, 1, 1, 1] && y.floats.map { $0 } == [1, 1, 1, 1])
+        #expect(spikingMaxPool2d(x, timeSteps: 4, kernel: (2, 2), stride: (2, 2), padding: (0, 0), rule: .gated).shape == [4, 1, 1, 1])
+        #expect(pool(x, 4, .gated) == [1, 1, 1, 1])
+        #expect(gatedMaxPool2d(x, timeSteps: 4, kernel: (2, 2), stride: (2, 2), padding: (0, 0)).array == [1, 1, 1, 1])
+        #expect(pool(x, 4, .cumulative) == [1, 1, 0, 1])
         // Units a 10 and b 01: at t1 the sums tie (a1 b1), the gate keeps a, whose spike is 0;
-        // a plain max over the step's spikes passes b's.
+        // the largest sum stays 1, so the cumulative rule emits nothing either; a plain max over
+        // the step's spikes passes b's.
         let sparse = Tensor([1, 0, 0, 0, 0, 1, 0, 0], shape: [2, 1, 2, 2])
-        let gated = gatedMaxPool2d(sparse, timeSteps: 2, kernel: (2, 2), stride: (2, 2), padding: (0, 0))
-        #expect(gated.floats.map { $0 } == [1, 0])
+        #expect(pool(sparse, 2, .gated) == [1, 0] && pool(sparse, 2, .cumulative) == [1, 0])
         let plain = noGrad { maxPool2d(sparse, kernel: (2, 2), stride: (2, 2), padding: (0, 0)) }
         #expect(plain.floats.map { $0 } == [1, 1])
     }
 
-    @Test("with T = 1 it equals max pooling, padding included")
+    @Test("four units of equal rate 1/4 firing in turn, last unit first: the gate passes every step's spike, the cumulative rule one in four")
+    func equalRatesInTurn() {
+        // Unit 3 fires at steps 0, 4; unit 2 at 1, 5; unit 1 at 2, 6; unit 0 at 3, 7 (amplitude 0.5).
+        // The gate: each firing unit draws level with the leaders by its spike and, coming first
+        // in the window among them, is chosen — 8 spikes where the largest count is 2.
+        let values: [Float] = (0..<8).flatMap { step in (0..<4).map { unit in unit == 3 - step % 4 ? 0.5 : 0 } }
+        let x = Tensor(values, shape: [8, 1, 2, 2])
+        #expect(pool(x, 8, .gated) == Array(repeating: 0.5, count: 8))
+        #expect(pool(x, 8, .cumulative) == [0.5, 0, 0, 0, 0.5, 0, 0, 0])
+    }
+
+    @Test("the cumulative rule's output summed to any step is the max-pool of the inputs summed to that step (random trains, padding, strides)")
+    func cumulativeMatchesMaxPoolOfRunningSums() {
+        var rng = PhiloxGenerator(seed: 11)
+        let t = 12
+        for (kernel, stride, padding) in [((2, 2), (2, 2), (0, 0)), ((3, 3), (2, 2), (1, 1)), ((3, 2), (1, 2), (1, 0))] {
+            // Spikes of amplitude 0.75 with a unit-dependent firing probability.
+            let noise = Tensor.uniform([t, 2, 3, 7, 6], low: 0, high: 1, rng: &rng).array
+            let bias = Tensor.uniform([2, 3, 7, 6], low: 0, high: 1, rng: &rng).array
+            let per = bias.count
+            let values = noise.indices.map { i in noise[i] < bias[i % per] ? Float(0.75) : 0 }
+            let x = Tensor(values, shape: [t * 2, 3, 7, 6])
+            let y = spikingMaxPool2d(x, timeSteps: t, kernel: kernel, stride: stride, padding: padding, rule: .cumulative)
+            let out = y.array, stepOut = out.count / t
+            var running = [Float](repeating: 0, count: per), emitted = [Float](repeating: 0, count: stepOut)
+            for step in 0..<t {
+                for i in 0..<per { running[i] += values[step * per + i] }
+                for o in 0..<stepOut { emitted[o] += out[step * stepOut + o] }
+                let reference = noGrad { maxPool2d(Tensor(running, shape: [2, 3, 7, 6]), kernel: kernel, stride: stride, padding: padding) }
+                #expect(reference.floats.map { $0 } == emitted, "step \(step), kernel \(kernel)")
+            }
+            #expect(out.allSatisfy { $0 == 0 || $0 == 0.75 }, "the output is again a spike train of amplitude 0.75")
+        }
+    }
+
+    @Test("with T = 1 both rules equal max pooling, padding included")
     func singleStepIsMaxPool() {
         var rng = PhiloxGenerator(seed: 4)
         let x = Tensor.normal([3, 2, 7, 6], rng: &rng)
         for (kernel, stride, padding) in [((2, 2), (2, 2), (0, 0)), ((3, 3), (2, 2), (1, 1)), ((3, 2), (1, 2), (1, 0))] {
-            let gated = gatedMaxPool2d(x, timeSteps: 1, kernel: kernel, stride: stride, padding: padding)
             let plain = noGrad { maxPool2d(x, kernel: kernel, stride: stride, padding: padding) }
-            #expect(gated.shape == plain.shape && gated.floats.map { $0 } == plain.floats.map { $0 })
+            for rule in SpikingMaxPoolRule.allCases {
+                let spiking = spikingMaxPool2d(x, timeSteps: 1, kernel: kernel, stride: stride, padding: padding, rule: rule)
+                #expect(spiking.shape == plain.shape && spiking.floats.map { $0 } == plain.floats.map { $0 }, "\(rule)")
+            }
         }
     }
 
@@ -244,9 +289,10 @@ struct GatedMaxPoolTests {
         let rates: [Double] = [0.3, 0.55, 0.1, 0.5], t = 400
         let values = (0..<t).flatMap { step in rates.map { r in Float(Int(Double(step + 1) * r) - Int(Double(step) * r)) } }
         let x = Tensor(values, shape: [t, 1, 2, 2])
-        let y = gatedMaxPool2d(x, timeSteps: t, kernel: (2, 2), stride: (2, 2), padding: (0, 0))
-        let rate = Double(y.floats.reduce(0, +)) / Double(t)
-        #expect(abs(rate - 0.55) <= 2.0 / Double(t), "\(rate)")
+        let gated = Double(pool(x, t, .gated).reduce(0, +)) / Double(t)
+        #expect(abs(gated - 0.55) <= 2.0 / Double(t), "\(gated)")
+        let cumulative = pool(x, t, .cumulative).reduce(0, +)
+        #expect(cumulative == Float(Int(Double(t) * 0.55)), "exactly the largest count: \(cumulative)")
         let pooled = noGrad { maxPool2d(x, kernel: (2, 2), stride: (2, 2), padding: (0, 0)) }
         let plain = Double(pooled.floats.reduce(0, +)) / Double(t)
         #expect(plain > 0.7, "a plain max over spikes over-estimates: \(plain)")

@@ -135,7 +135,8 @@ extension TrainingSettings {
             let percentile: ConversionSettings.Percentile =
                 c.value["percentile"]?.text == "max" ? .max : .percentile(c.number("percentile"))
             return ConversionSettings(calibrationBatches: c.int("calibration_batches"), percentile: percentile,
-                                      timeSteps: c.list("time_steps").compactMap(\.int))
+                                      timeSteps: c.list("time_steps").compactMap(\.int),
+                                      maxPool: c.optionalChoice("max_pool"))
         }
     }
 }

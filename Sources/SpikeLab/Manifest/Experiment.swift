@@ -240,9 +240,16 @@ public struct ConversionSettings: Sendable, Equatable {
         case max
     }
 
+    /// How a converted rate-coded SNN max-pools spikes (`training.conversion.max_pool`).
+    public enum MaxPool: String, Sendable, CaseIterable {
+        case cumulative, gated, plain
+    }
+
     public let calibrationBatches: Int
     public let percentile: Percentile
     public let timeSteps: [Int]
+    /// Rate-coded neurons only (IF, LIF, PLIF); nil for SpikePack, which max-pools its values directly.
+    public let maxPool: MaxPool?
 }
 
 /// Checkpoint cadence and best-model metric.

@@ -357,6 +357,9 @@ public enum ManifestSchema {
                         lookup.value("neuron.time_steps").map { .value(.list([$0])) }
                     }),
                     "Time steps at which the converted SNN is evaluated."),
+        ManifestKey("max_pool", .choice(["cumulative", "gated", "plain"]), default: .text("cumulative"),
+                    when: .init("neuron.variant", in: ["if", "lif", "plif"]),
+                    "How rate-coded spikes are max-pooled: emit each rise of the window's largest spike count (cumulative, exact), Rueckauer et al.'s gate (gated), or the max of each step's spikes (plain)."),
     ]
 
     static let checkpointKeys: [ManifestKey] = [

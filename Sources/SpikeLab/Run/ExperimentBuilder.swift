@@ -272,10 +272,15 @@ public enum ExperimentBuilder {
             throw BuildError.unsupported(keyPath: "training.conversion.time_steps", value: String(timeSteps), supported: [problem])
         }
         let snn = try model(experiment, spec: spec)
-        // Rate-coded spikes need the gated spiking max-pool (docs/conversion.md); SpikePack's
-        // values are monotone in its input, so a plain max-pool commutes with it.
-        if spec.calibrated {
-            for pool in snn.modules(ofType: MaxPool2d.self) { pool.spikeGateTimeSteps = timeSteps }
+        // Rate-coded spikes are pooled by their running counts (training.conversion.max_pool,
+        // docs/conversion.md); SpikePack's values are monotone in its input, so a plain max-pool
+        // commutes with it.
+        let rule = experiment.training.conversion?.maxPool ?? .cumulative
+        if spec.calibrated, rule != .plain {
+            for pool in snn.modules(ofType: MaxPool2d.self) {
+                pool.spikingTimeSteps = timeSteps
+                pool.spikingRule = rule == .gated ? .gated : .cumulative
+            }
         }
         return snn
     }

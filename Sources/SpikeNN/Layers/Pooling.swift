@@ -8,9 +8,11 @@ public final class MaxPool2d: Module, UnaryLayer {
     public let stride: (Int, Int)
     /// Padding (counts as −∞).
     public let padding: (Int, Int)
-    /// In a converted rate-coded SNN, its T: pool with `gatedMaxPool2d` (the window's most
-    /// active unit so far) instead of the max of each step's spikes; nil (default) pools plainly.
-    public var spikeGateTimeSteps: Int?
+    /// In a converted rate-coded SNN, its T: pool spike trains with `spikingMaxPool2d` under
+    /// `spikingRule` instead of taking the max of each step's spikes; nil (default) pools plainly.
+    public var spikingTimeSteps: Int?
+    /// How spike trains are pooled when `spikingTimeSteps` is set.
+    public var spikingRule: SpikingMaxPoolRule = .cumulative
 
     /// Max pooling with a `kernelSize` window.
     public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
@@ -25,8 +27,8 @@ public final class MaxPool2d: Module, UnaryLayer {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        if let t = spikeGateTimeSteps {
-            return gatedMaxPool2d(x, timeSteps: t, kernel: kernelSize, stride: stride, padding: padding)
+        if let t = spikingTimeSteps {
+            return spikingMaxPool2d(x, timeSteps: t, kernel: kernelSize, stride: stride, padding: padding, rule: spikingRule)
         }
         return maxPool2d(x, kernel: kernelSize, stride: stride, padding: padding)
     }
