@@ -29,6 +29,7 @@ public enum DemoSets {
         FashionTinyImageNetDemo(),
         NMNISTDemoSet(),
         FashionCIFARDemo(),
+        FashionPairsCIFAR100Demo(),
     ]
 
     /// The set called `name`, or nil.
