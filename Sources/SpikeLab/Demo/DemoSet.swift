@@ -30,6 +30,7 @@ public enum DemoSets {
         FashionImageNetDemo(),
         NMNISTDemoSet(),
         FashionCIFARDemo(),
+        FashionPairsCIFAR100Demo(),
     ]
 
     /// The set called `name`, or nil.
