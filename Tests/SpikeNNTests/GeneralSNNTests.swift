@@ -297,16 +297,20 @@ struct GeneralSNNMixerTests {
 
     // The spiking forms are step functions of their inputs (finite differences see zero almost
     // everywhere), so the composition — windows, the membrane carry through P, tiling, fc — is
-    // checked on the ReLU twin: identity encoding, relu(mem) instead of spikes, the same membranes.
+    // checked on the ReLU twin: the encoding's mean clamp(x, 0, 1), relu(mem) instead of spikes,
+    // the same membranes. Inputs lie inside (0, 1), away from the clamp's kinks; weights scaled by
+    // 0.1 under positive biases keep every membrane above relu's kink at 0.
     @Test("the conv mixer's gradient (ReLU twin) matches finite differences in modes A and B, both projections")
     func convMixerGradient() {
         for mode in WindowPartition.Mode.allCases {
             for projection in MembraneProjection.allCases {
                 var rng = PhiloxGenerator(seed: 18)
                 let mixer = GeneralSNNConvMixer(dim: 2, mode: mode, projection: projection, neuron: NeuronSpec(.relu), rng: &rng)
+                set(mixer.unit.conv1.weight, mixer.unit.conv1.weight.array.map { $0 * 0.1 })
+                set(mixer.unit.conv2.weight, mixer.unit.conv2.weight.array.map { $0 * 0.1 })
                 set(mixer.unit.conv1.bias!, [0.3, 0.2])
                 set(mixer.unit.conv2.bias!, [0.2, 0.4])
-                let x = Tensor.uniform([1, 8, 8, 2], low: -1, high: 1, rng: &rng, requiresGrad: true)
+                let x = Tensor.uniform([1, 8, 8, 2], low: 0.05, high: 0.95, rng: &rng, requiresGrad: true)
                 let inputs = [x, mixer.unit.conv1.weight, mixer.unit.conv2.weight, mixer.fc.weight]
                 let result = gradientCheck(inputs, step: 1e-3) { mixer($0[0]) }
                 #expect(result.maxError < 5e-3, "\(mode) \(projection): \(result)")
@@ -583,5 +587,29 @@ struct GeneralSNNNetworkTests {
                       model.blocks[1].layers[0].mlpChannels.fc1.weight]
         let result = gradientCheck(inputs, step: 1e-3) { model($0[0]) }
         #expect(result.maxError < 5e-3, "\(result)")
+    }
+}
+
+@Suite("General SNN ReLU twin")
+struct GeneralSNNTwinTests {
+    @Test("the twin encodes a window with the mean of the SNN's Bernoulli encoding, clamp(x, 0, 1), in both forms")
+    func twinEncodesTheBernoulliMean() {
+        var rng = PhiloxGenerator(seed: 71)
+        let x = Tensor.uniform([2, 3, 4, 4], low: -1.5, high: 2.5, rng: &rng)
+        let conv = GeneralSNNConvMixer(dim: 3, mode: .quadrants, projection: .sincos, neuron: NeuronSpec(.relu), rng: &rng)
+        let lstm = GeneralSNNLSTMMixer(dim: 3, mode: .quadrants, projection: .sincos, downsamples: false,
+                                       neuron: NeuronSpec(.relu), rng: &rng)
+        // Independent reference: the average of 4000 Bernoulli draws (standard error ≤ 0.008).
+        var mean = [Float](repeating: 0, count: x.count)
+        var draws = PhiloxGenerator(seed: 72)
+        for _ in 0..<4000 {
+            for (i, s) in bernoulliSpikes(x, rng: &draws).array.enumerated() { mean[i] += s / 4000 }
+        }
+        for encoded in [conv.encode(x).array, lstm.encode(x).array] {
+            for (i, value) in x.array.enumerated() {
+                #expect(encoded[i] == Swift.min(Swift.max(value, 0), 1), "element \(i): \(value) → \(encoded[i])")
+                #expect(abs(encoded[i] - mean[i]) < 0.04, "element \(i): twin \(encoded[i]), Bernoulli mean \(mean[i])")
+            }
+        }
     }
 }

@@ -14,7 +14,8 @@ public protocol GeneralSNNTokenMixer: Module {
 /// encoding s = [x > u], then two 3×3 convolutions (bias, no BN) each followed by the
 /// general-SNN neuron, one time step:
 ///   m1 = leak·m1₀ + conv1(s), s1 = [m1 > θ];  m2 = leak·m2₀ + conv2(s1), s2 = [m2 > θ].
-/// With the ReLU twin (variant relu) the encoding is the identity and each neuron is relu(m).
+/// With the ReLU twin (variant relu) the encoding is its mean, clamp(x, 0, 1) (`twinEncoding`),
+/// and each neuron is relu(m).
 public final class GeneralSNNConvUnit: Module {
     /// `conv1`: 3×3, d → d, padding 1.
     public let conv1: Conv2d
@@ -103,10 +104,10 @@ public final class GeneralSNNConvMixer: Module, GeneralSNNTokenMixer {
         self.overlapThreshold = overlapThreshold
     }
 
-    /// The window's input spikes: Bernoulli draws for the spiking neuron, the values themselves
-    /// for the ReLU twin.
+    /// The window's input spikes: Bernoulli draws for the spiking neuron, their mean
+    /// clamp(x, 0, 1) for the ReLU twin (`twinEncoding`).
     func encode(_ window: Tensor) -> Tensor {
-        unit.sn1.spec.variant == .relu ? window : bernoulliSpikes(window, rng: &encoder.generator)
+        unit.sn1.spec.variant == .relu ? twinEncoding(window) : bernoulliSpikes(window, rng: &encoder.generator)
     }
 
     public func mix(_ x: Tensor, membranes: Tensor?) -> (output: Tensor, membranes: Tensor?) {
@@ -130,6 +131,12 @@ public final class GeneralSNNConvMixer: Module, GeneralSNNTokenMixer {
         return fc(tiled)
     }
 }
+
+/// The ReLU twin's encoding: the mean of the Bernoulli encoding Θ(x − u), u ~ U[0, 1), which is
+/// P(u < x) = clamp(x, 0, 1) (gradient 1 inside [0, 1], 0 outside). The twin's mixers thus see
+/// the SNN's input range; the identity used before let the unnormalised residual stream's scale
+/// compound through every block (results/README.md, "General SNN").
+func twinEncoding(_ x: Tensor) -> Tensor { x.clamp(min: 0, max: 1) }
 
 /// A linear layer initialised as the authors' `_init_weights` does outside the head: weight
 /// Xavier-uniform, bias `biasStd`·N(0, 1) (0: zeros; the MLP's biases use 1e-6).

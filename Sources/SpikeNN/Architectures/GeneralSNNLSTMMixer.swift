@@ -4,7 +4,8 @@ import SpikeTensor
 /// The inner spiking network of the general SNN's RNN form (the authors' `SNN` with `lstm1`):
 /// Bernoulli encoding of a window's pixels (a token sequence), a one-layer bidirectional LSTM
 /// (d → d per direction) and one general-SNN neuron layer on its [L, N, 2d] output,
-/// mem = leak·mem₀ + LSTM(s). The ReLU twin encodes with the identity and outputs relu(mem).
+/// mem = leak·mem₀ + LSTM(s). The ReLU twin encodes with the Bernoulli encoding's mean clamp(x, 0, 1)
+/// (`twinEncoding`) and outputs relu(mem).
 public final class GeneralSNNLSTMUnit: Module {
     /// `lstm1`: bidirectional LSTM, d → 2d.
     public let lstm1: LSTM
@@ -65,7 +66,7 @@ public final class GeneralSNNLSTMMixer: Module, GeneralSNNTokenMixer {
     }
 
     func encode(_ tokens: Tensor) -> Tensor {
-        unit.sn1.spec.variant == .relu ? tokens : bernoulliSpikes(tokens, rng: &encoder.generator)
+        unit.sn1.spec.variant == .relu ? twinEncoding(tokens) : bernoulliSpikes(tokens, rng: &encoder.generator)
     }
 
     /// The output [N, H, W, d] for `x` [N, H, W, d] and the map for the next block: [H, W, N, 2d],
