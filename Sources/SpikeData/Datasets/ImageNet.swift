@@ -259,13 +259,7 @@ public enum ImageNet {
                                               reason: missingSolution ? "val/ holds no class folders, so its flat images need ImageId,PredictionString labels" : "\(error)"))
             }
         }
-        for file in files {
-            do {
-                _ = try JPEGImage.dimensions(contentsOf: directory + "/" + file)
-            } catch {
-                problems.append(LayoutProblem(path: file, kind: .corrupt, reason: error.description))
-            }
-        }
+        problems += LayoutProblem.unreadableJPEGs(files, in: directory)
         return problems
     }
 

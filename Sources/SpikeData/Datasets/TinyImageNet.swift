@@ -210,13 +210,7 @@ public enum TinyImageNet {
             problems.append(LayoutProblem(path: "val/val_annotations.txt", kind: missing ? .missing : .corrupt,
                                           reason: missing ? "file<TAB>wnid<TAB>x0<TAB>y0<TAB>x1<TAB>y1 per val image" : "\(error)"))
         }
-        for file in files {
-            do {
-                _ = try JPEGImage.dimensions(contentsOf: directory + "/" + file)
-            } catch {
-                problems.append(LayoutProblem(path: file, kind: .corrupt, reason: error.description))
-            }
-        }
+        problems += LayoutProblem.unreadableJPEGs(files, in: directory)
         return problems
     }
 

@@ -19,6 +19,19 @@ public struct LayoutProblem: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(path): \(kind.rawValue): \(reason)" }
+
+    /// One `corrupt` problem per file of `files` (relative to `directory`) whose JPEG header
+    /// cannot be read — the image check of every JPEG-folder layout.
+    static func unreadableJPEGs(_ files: [String], in directory: String) -> [LayoutProblem] {
+        files.compactMap { file -> LayoutProblem? in
+            do {
+                _ = try JPEGImage.dimensions(contentsOf: directory + "/" + file)
+                return nil
+            } catch {
+                return LayoutProblem(path: file, kind: .corrupt, reason: "\(error)")
+            }
+        }
+    }
 }
 
 /// The lines of a text file with their 1-based numbers, or a `DataError` naming the file.

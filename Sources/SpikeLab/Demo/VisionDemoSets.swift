@@ -81,13 +81,8 @@ public struct FashionTinyImageNetDemo: DemoSet {
     }
 
     public func make(root: String, seed: UInt64, progress: (String) -> Void) throws {
-        let out = root + "/" + folder
-        try DemoMarker.clear(out)
-        let train = try FashionMNIST.load(root: source, split: .train)
-        let test = try FashionMNIST.load(root: source, split: .test)
-        try set.write(root: out, train: train, test: test, seed: seed)
-        progress("\(10 * set.trainPerClass) train and \(10 * set.valPerClass) val images")
-        try DemoMarker.write(out, generator, seed: seed)
+        try makeFashionFolderSet(out: root + "/" + folder, generator: generator, seed: seed, source: source,
+                                 images: (set.trainPerClass, set.valPerClass), progress: progress, write: set.write)
     }
 }
 
@@ -110,12 +105,20 @@ public struct FashionImageNetDemo: DemoSet {
     }
 
     public func make(root: String, seed: UInt64, progress: (String) -> Void) throws {
-        let out = root + "/" + folder
-        try DemoMarker.clear(out)
-        let train = try FashionMNIST.load(root: source, split: .train)
-        let test = try FashionMNIST.load(root: source, split: .test)
-        try set.write(root: out, train: train, test: test, seed: seed)
-        progress("\(10 * set.trainPerClass) train and \(10 * set.valPerClass) val images")
-        try DemoMarker.write(out, generator, seed: seed)
+        try makeFashionFolderSet(out: root + "/" + folder, generator: generator, seed: seed, source: source,
+                                 images: (set.trainPerClass, set.valPerClass), progress: progress, write: set.write)
     }
+}
+
+/// Makes a JPEG-folder demo set (TinyImageNet or ImageNet layout) from both Fashion-MNIST splits:
+/// clears `out`, lets `write` lay the images out, and writes the marker only once that succeeded.
+private func makeFashionFolderSet(out: String, generator: String, seed: UInt64, source: String,
+                                  images: (trainPerClass: Int, valPerClass: Int), progress: (String) -> Void,
+                                  write: (String, ByteImageDataset, ByteImageDataset, UInt64) throws -> Void) throws {
+    try DemoMarker.clear(out)
+    let train = try FashionMNIST.load(root: source, split: .train)
+    let test = try FashionMNIST.load(root: source, split: .test)
+    try write(out, train, test, seed)
+    progress("\(10 * images.trainPerClass) train and \(10 * images.valPerClass) val images")
+    try DemoMarker.write(out, generator, seed: seed)
 }
