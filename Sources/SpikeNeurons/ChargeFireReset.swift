@@ -82,6 +82,16 @@ struct FireReset {
     /// SpikingJelly fires when H ≥ V_th (Θ(0) = 1).
     @inline(__always) func fires(_ h: SIMD8<Float>) -> SIMDMask<SIMD8<Int32>> { h .>= threshold }
 
+    /// `fires` as all-ones / zero lanes: H − V_th ≥ 0 ⇔ its sign bit is clear (a difference of
+    /// two unequal floats is never zero, and H = V_th gives +0).
+    @inline(__always) func firedBits(_ h: SIMD8<Float>) -> SIMD8<UInt32> { ~Lanes8.signMask(h - threshold) }
+
+    /// `reset` from `firedBits`.
+    @inline(__always) func reset(_ h: SIMD8<Float>, bits fired: SIMD8<UInt32>) -> SIMD8<Float> {
+        if let hardReset { return Lanes8.select(fired, SIMD8(repeating: hardReset), h) }
+        return Lanes8.select(fired, h - threshold, h)
+    }
+
     /// V[t] from H[t] and the spike mask.
     @inline(__always) func reset(_ h: SIMD8<Float>, _ fired: SIMDMask<SIMD8<Int32>>) -> SIMD8<Float> {
         if let hardReset { return h.replacing(with: hardReset, where: fired) }
@@ -230,7 +240,7 @@ struct ChargeFireResetKernel<Rule: ChargeRule>: EightLaneKernel {
                                         previous = initial(v0, m, n)
                                     } else {
                                         let hp = hRow[lane - lanes]
-                                        previous = fire.reset(hp, fire.fires(hp))
+                                        previous = fire.reset(hp, bits: fire.firedBits(hp))
                                     }
                                     hRow[lane] = rule.charge(previous, Lanes8.load(x + row + m, n))
                                     m += 8
@@ -243,13 +253,13 @@ struct ChargeFireResetKernel<Rule: ChargeRule>: EightLaneKernel {
                                 while m < tileEnd {
                                     let n = min(8, tileEnd - m), lane = (m - tile) / 8
                                     let h = hRow[lane]
-                                    let fired = h .>= threshold
                                     let u = h - threshold
+                                    let fired = ~Lanes8.signMask(u)
                                     var gV = carry[lane]
                                     if let gradMembrane { gV += Lanes8.load(gradMembrane + row + m, n) }
                                     var gS = gradSpikes.map { Lanes8.load($0 + row + m, n) } ?? SIMD8()
                                     if !detach { gS += gV * (hard ? (resetValue - h) : SIMD8(repeating: -threshold)) }
-                                    let direct = hard ? gV.replacing(with: 0, where: fired) : gV
+                                    let direct = hard ? Lanes8.select(fired, SIMD8(), gV) : gV
                                     let gh = gS * S.derivative(alpha, u) + direct
                                     if let gradInput { Lanes8.store(rule.inputGradient(gh), gradInput + row + m, n) }
                                     carry[lane] = rule.stateGradient(gh)
@@ -261,7 +271,7 @@ struct ChargeFireResetKernel<Rule: ChargeRule>: EightLaneKernel {
                                         let vPrevious: SIMD8<Float>
                                         if t > 0 {
                                             let hp = hRow[lane - lanes]
-                                            vPrevious = fire.reset(hp, fire.fires(hp))
+                                            vPrevious = fire.reset(hp, bits: fire.firedBits(hp))
                                         } else {
                                             vPrevious = initial(v0, m, n)
                                         }

@@ -20,6 +20,31 @@ enum Lanes8 {
         for i in 0..<n { p[i] = v[i] }
     }
 
+    /// All ones in the lanes where x's sign bit is set, zeros elsewhere (an arithmetic shift).
+    @inline(__always)
+    static func signMask(_ x: SIMD8<Float>) -> SIMD8<UInt32> {
+        unsafeBitCast(unsafeBitCast(x, to: SIMD8<Int32>.self) &>> 31, to: SIMD8<UInt32>.self)
+    }
+
+    /// `a` where `mask` is all ones, `b` where it is zero: three bitwise operations.
+    @inline(__always)
+    static func select(_ mask: SIMD8<UInt32>, _ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        let bitsA = unsafeBitCast(a, to: SIMD8<UInt32>.self), bitsB = unsafeBitCast(b, to: SIMD8<UInt32>.self)
+        return unsafeBitCast((bitsA & mask) | (bitsB & ~mask), to: SIMD8<Float>.self)
+    }
+
+    /// 1 where `mask` is all ones, else 0.
+    @inline(__always)
+    static func indicator(_ mask: SIMD8<UInt32>) -> SIMD8<Float> {
+        unsafeBitCast(mask & 0x3F80_0000, to: SIMD8<Float>.self)
+    }
+
+    /// −|x| lane-wise (the sign bit set).
+    @inline(__always)
+    static func negativeMagnitude(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) | 0x8000_0000, to: SIMD8<Float>.self)
+    }
+
     /// 1 where `mask` is set, else 0.
     @inline(__always)
     static func indicator(_ mask: SIMDMask<SIMD8<Int32>>) -> SIMD8<Float> {
@@ -79,7 +104,7 @@ enum Lanes8 {
     /// σ(z)(1 − σ(z)) = e/(1 + e)² with e = exp(−|z|) ≤ 1, so nothing overflows.
     @inline(__always)
     static func logisticSlope(_ z: SIMD8<Float>) -> SIMD8<Float> {
-        let e = expNonPositive((-z).replacing(with: z, where: z .< 0))  // exp(−|z|)
+        let e = expNonPositive(negativeMagnitude(z))  // exp(−|z|)
         let d = 1 + e
         return e / (d * d)
     }
@@ -90,7 +115,12 @@ enum Lanes8 {
     /// true value there (< 2e-38) is below anything a surrogate gradient resolves.
     @inline(__always)
     static func expNonPositive(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let x = x.replacing(with: -87, where: x .< -87)
+        // max(x, −87) in integer lanes: among negative floats a larger magnitude is a larger
+        // bit pattern (a +0 has its sign bit clear and is never below).
+        let bits = unsafeBitCast(x, to: SIMD8<Int32>.self)
+        let limit = unsafeBitCast(SIMD8<Float>(repeating: -87), to: SIMD8<Int32>.self)
+        let below = signMask(x) & unsafeBitCast((limit &- bits) &>> 31, to: SIMD8<UInt32>.self)  // x < −87
+        let x = select(below, SIMD8(repeating: -87), x)
         // Adding 1.5·2²³ rounds x/ln 2 to the nearest integer in the low mantissa bits.
         let shifter: Float = 12_582_912
         let t = x * 1.442_695_04 + shifter
