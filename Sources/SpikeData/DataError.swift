@@ -67,3 +67,17 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 }
+
+extension DataError {
+    /// Creates each of `paths` (with intermediate folders), or throws `.unwritable` naming the
+    /// one that could not be made: the one way dataset writers make their folders.
+    public static func createDirectories(_ paths: [String]) throws(DataError) {
+        for path in paths {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw .unwritable(file: path, reason: error.localizedDescription)
+            }
+        }
+    }
+}

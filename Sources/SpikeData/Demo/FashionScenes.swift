@@ -36,14 +36,8 @@ public struct FashionScenes: Sendable {
     public func write(root: String, train: ByteImageDataset, test: ByteImageDataset, seed: UInt64,
                       progress: (String) -> Void = { _ in }) throws {
         let directory = Self.directory(root: root)
-        let fm = FileManager.default
-        do {
-            for sub in ["Annotations", "JPEGImages", "SegmentationClass", "ImageSets/Main", "ImageSets/Segmentation"] {
-                try fm.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
-            }
-        } catch {
-            throw DataError.unwritable(file: directory, reason: error.localizedDescription)
-        }
+        try DataError.createDirectories(
+            ["Annotations", "JPEGImages", "SegmentationClass", "ImageSets/Main", "ImageSets/Segmentation"].map { directory + "/" + $0 })
         let palette = vocColorMap()
         for (set, source, count, stream) in [("train", train, trainScenes, UInt64(0)), ("val", test, valScenes, 1)] {
             var ids: [String] = []

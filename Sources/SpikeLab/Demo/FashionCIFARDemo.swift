@@ -8,7 +8,7 @@ import SpikeTensor
 /// the `cifar10` and `sequential_cifar10` loaders (one image column per time step) run offline.
 ///
 /// Deterministic for a seed: the seed picks which images (without repeats) fill each split.
-public struct FashionCIFARDemo: DemoSet {
+public struct FashionCIFARDemo: MarkedDemoSet {
     /// Images per training file (5 files) and in the test file.
     public var trainPerFile = 400
     public var testCount = 500
@@ -22,21 +22,13 @@ public struct FashionCIFARDemo: DemoSet {
         "CIFAR-10 binary layout: \(5 * trainPerFile) train + \(testCount) test Fashion-MNIST images padded to 32x32, 3 equal channels"
     }
     public var folder: String { "cifar10" }
-    private var generator: String { "fashion-cifar10 v1 \(trainPerFile)x5+\(testCount)" }
-
-    public func isComplete(root: String, seed: UInt64) -> Bool {
-        DemoMarker.matches(root + "/" + folder, generator, seed: seed)
-    }
+    var generator: String { "fashion-cifar10 v1 \(trainPerFile)x5+\(testCount)" }
 
     public func make(root: String, seed: UInt64, progress: (String) -> Void) throws {
         let out = root + "/" + folder
         try DemoMarker.clear(out)
         let directory = out + "/" + CIFAR10.folder
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw DataError.unwritable(file: directory, reason: error.localizedDescription)
-        }
+        try DataError.createDirectories([directory])
         var rng = PhiloxGenerator(seed: seed, stream: 0x0C1FA5)
         for split in DataSplit.allCases {
             let images = try FashionMNIST.load(root: source, split: split)

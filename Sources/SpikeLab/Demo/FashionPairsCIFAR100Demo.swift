@@ -8,7 +8,7 @@ import SpikeTensor
 /// It is not CIFAR-100: it lets the `cifar100` and `sequential_cifar100` loaders and the papers'
 /// CIFAR-100 rows run offline on a 100-class task. Train images come from Fashion-MNIST's
 /// training split, test images from its test split. Deterministic for a seed.
-public struct FashionPairsCIFAR100Demo: DemoSet {
+public struct FashionPairsCIFAR100Demo: MarkedDemoSet {
     /// Images per fine class in the training and test files (100 classes each).
     public var trainPerClass = 20
     public var testPerClass = 5
@@ -23,21 +23,13 @@ public struct FashionPairsCIFAR100Demo: DemoSet {
             + "Fashion-MNIST items side by side (100 pair classes, 20 superclasses)"
     }
     public var folder: String { "cifar100" }
-    private var generator: String { "fashion-pairs-cifar100 v1 \(trainPerClass)+\(testPerClass)" }
-
-    public func isComplete(root: String, seed: UInt64) -> Bool {
-        DemoMarker.matches(root + "/" + folder, generator, seed: seed)
-    }
+    var generator: String { "fashion-pairs-cifar100 v1 \(trainPerClass)+\(testPerClass)" }
 
     public func make(root: String, seed: UInt64, progress: (String) -> Void) throws {
         let out = root + "/" + folder
         try DemoMarker.clear(out)
         let directory = out + "/" + CIFAR100.folder
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw DataError.unwritable(file: directory, reason: error.localizedDescription)
-        }
+        try DataError.createDirectories([directory])
         for split in DataSplit.allCases {
             let images = try FashionMNIST.load(root: source, split: split)
             let perClass = split == .train ? trainPerClass : testPerClass

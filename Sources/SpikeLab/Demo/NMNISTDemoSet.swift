@@ -46,13 +46,7 @@ public struct NMNISTDemoSet: DemoSet {
             let chosen = Self.permutationPrefix(images.count, count, &generator)
             let directory = base + "/" + NMNIST.folder(split)
             try? manager.removeItem(atPath: directory)
-            do {
-                for digit in 0..<10 {
-                    try manager.createDirectory(atPath: directory + "/\(digit)", withIntermediateDirectories: true)
-                }
-            } catch {
-                throw DataError.unwritable(file: directory, reason: error.localizedDescription)
-            }
+            try DataError.createDirectories((0..<10).map { directory + "/\($0)" })
             let errors = SendableErrors()
             let camera = self.camera
             let workers = max(1, min(Threads.count, count))

@@ -31,9 +31,7 @@ public struct SpeechCommandsDemoSet: DemoSet {
         try? fm.removeItem(atPath: directory)
         var validation: [String] = [], testing: [String] = []
         for word in SpokenDigits.englishWords + ["_background_noise_"] {
-            do { try fm.createDirectory(atPath: directory + "/" + word, withIntermediateDirectories: true) } catch {
-                throw DataError.unwritable(file: directory + "/" + word, reason: error.localizedDescription)
-            }
+            try DataError.createDirectories([directory + "/" + word])
         }
         var takes: [String: Int] = [:]
         for u in utterances {
@@ -87,9 +85,7 @@ public struct SHDDemoSet: DemoSet {
     public func write(_ utterances: [SpokenDigits.Utterance], seed: UInt64, to directory: String) throws -> Int {
         let fm = FileManager.default
         try? fm.removeItem(atPath: directory)
-        do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw DataError.unwritable(file: directory, reason: error.localizedDescription)
-        }
+        try DataError.createDirectories([directory])
         let encoder = CochleaEncoder(sampleRate: SpokenDigits.sampleRate, channelCount: SHDFile.channelCount)
         var encoded = [(times: [Float], units: [UInt16])](repeating: ([], []), count: utterances.count)
         encoded.withUnsafeMutableBufferPointer { slots in

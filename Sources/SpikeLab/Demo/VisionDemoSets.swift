@@ -30,8 +30,21 @@ struct DemoMarker {
     }
 }
 
+/// A demo set whose completeness is its `DemoMarker`: the generator line and seed it was made with.
+protocol MarkedDemoSet: DemoSet {
+    /// Names the generator and every setting that changes its output; a change makes an
+    /// existing set incomplete, so `make-demo` regenerates it.
+    var generator: String { get }
+}
+
+extension MarkedDemoSet {
+    public func isComplete(root: String, seed: UInt64) -> Bool {
+        DemoMarker.matches(root + "/" + folder, generator, seed: seed)
+    }
+}
+
 /// Pascal VOC-format detection and segmentation scenes of Fashion-MNIST items (`FashionScenes`).
-public struct FashionScenesDemo: DemoSet {
+public struct FashionScenesDemo: MarkedDemoSet {
     public var scenes = FashionScenes()
     /// Where the Fashion-MNIST IDX files are.
     public var source = FashionMNIST.defaultRoot
@@ -44,12 +57,8 @@ public struct FashionScenesDemo: DemoSet {
             + "(JPEG, XML boxes, palette PNG masks with 255 boundaries)"
     }
     public var folder: String { "voc" }
-    private var generator: String {
+    var generator: String {
         "fashion-scenes v1 \(scenes.width)x\(scenes.height) \(scenes.trainScenes)+\(scenes.valScenes) q\(scenes.jpegQuality)"
-    }
-
-    public func isComplete(root: String, seed: UInt64) -> Bool {
-        DemoMarker.matches(root + "/" + folder, generator, seed: seed)
     }
 
     public func make(root: String, seed: UInt64, progress: (String) -> Void) throws {
@@ -63,7 +72,7 @@ public struct FashionScenesDemo: DemoSet {
 }
 
 /// A 10-class TinyImageNet-layout set of 64×64 Fashion-MNIST compositions (`FashionTinyImageNet`).
-public struct FashionTinyImageNetDemo: DemoSet {
+public struct FashionTinyImageNetDemo: MarkedDemoSet {
     public var set = FashionTinyImageNet()
     public var source = FashionMNIST.defaultRoot
 
@@ -74,11 +83,7 @@ public struct FashionTinyImageNetDemo: DemoSet {
         "TinyImageNet layout: 10 wnids, \(set.trainPerClass) train + \(set.valPerClass) val 64x64 RGB JPEGs per class from Fashion-MNIST"
     }
     public var folder: String { "tinyimagenet" }
-    private var generator: String { "fashion-tinyimagenet v1 \(set.trainPerClass)+\(set.valPerClass) q\(set.jpegQuality)" }
-
-    public func isComplete(root: String, seed: UInt64) -> Bool {
-        DemoMarker.matches(root + "/" + folder, generator, seed: seed)
-    }
+    var generator: String { "fashion-tinyimagenet v1 \(set.trainPerClass)+\(set.valPerClass) q\(set.jpegQuality)" }
 
     public func make(root: String, seed: UInt64, progress: (String) -> Void) throws {
         try makeFashionFolderSet(out: root + "/" + folder, generator: generator, seed: seed, source: source,
@@ -87,7 +92,7 @@ public struct FashionTinyImageNetDemo: DemoSet {
 }
 
 /// A 10-class ImageNet-layout stand-in of 96×96 Fashion-MNIST compositions (`FashionImageNet`).
-public struct FashionImageNetDemo: DemoSet {
+public struct FashionImageNetDemo: MarkedDemoSet {
     public var set = FashionImageNet()
     public var source = FashionMNIST.defaultRoot
 
@@ -98,11 +103,7 @@ public struct FashionImageNetDemo: DemoSet {
         "ImageNet (ILSVRC-2012) folder layout: 10 made-up wnids, \(set.trainPerClass) train + \(set.valPerClass) val \(set.size)x\(set.size) RGB JPEGs per class from Fashion-MNIST"
     }
     public var folder: String { "imagenet" }
-    private var generator: String { "fashion-imagenet v1 \(set.trainPerClass)+\(set.valPerClass) \(set.size)px q\(set.jpegQuality)" }
-
-    public func isComplete(root: String, seed: UInt64) -> Bool {
-        DemoMarker.matches(root + "/" + folder, generator, seed: seed)
-    }
+    var generator: String { "fashion-imagenet v1 \(set.trainPerClass)+\(set.valPerClass) \(set.size)px q\(set.jpegQuality)" }
 
     public func make(root: String, seed: UInt64, progress: (String) -> Void) throws {
         try makeFashionFolderSet(out: root + "/" + folder, generator: generator, seed: seed, source: source,
