@@ -5,7 +5,7 @@ import Testing
 // MARK: - Fixtures
 
 /// A temporary directory with manifests, table files and fabricated run directories.
-private final class TableFixture {
+final class TableFixture {
     let directory: String
 
     init() {

@@ -2,16 +2,18 @@ import Foundation
 
 /// What one table row still needs: a new run, or the continuation of a stopped one.
 public enum PendingRun: Sendable, Equatable {
-    /// `spikelab run MANIFEST [--profile P] --out DIR`.
-    case start(manifest: String, profile: String?, directory: String)
+    /// `spikelab run MANIFEST [--profile P] [--set seed=K] --out DIR`; `seed` when the run
+    /// replaces the manifest's seed (`spikelab tables --seeds`).
+    case start(manifest: String, profile: String?, directory: String, seed: Int? = nil)
     /// `spikelab resume DIR`.
     case resume(directory: String)
 
     /// The spikelab arguments that do it.
     public var arguments: [String] {
         switch self {
-        case let .start(manifest, profile, directory):
-            return ["run", manifest] + (profile.map { ["--profile", $0] } ?? []) + ["--out", directory]
+        case let .start(manifest, profile, directory, seed):
+            return ["run", manifest] + (profile.map { ["--profile", $0] } ?? []) + (seed.map { ["--set", "seed=\($0)"] } ?? [])
+                + ["--out", directory]
         case let .resume(directory):
             return ["resume", directory]
         }
@@ -25,7 +27,8 @@ public struct RunPlan: Sendable, Equatable {
     /// Rows left alone, with the reason (e.g. a failed run, or one stopped without a checkpoint).
     public let skipped: [(label: String, reason: String)]
 
-    /// What `--run-missing` does for each row of `runs` under `profile`: missing rows start,
+    /// What `--run-missing` does for each run of `runs` under `profile` (one per row, or one per
+    /// row and seed with `--seeds`, labelled with the seed): missing runs start,
     /// partial rows with checkpoints/last.h5 resume; a failed run (it would fail again) and a
     /// partial run without a checkpoint (nothing to continue, and `run` refuses to overwrite it)
     /// are skipped with the reason.
@@ -37,14 +40,15 @@ public struct RunPlan: Sendable, Equatable {
             case .done:
                 continue
             case .missing:
-                pending.append((run.row.label, .start(manifest: run.row.manifest, profile: profile, directory: run.directory)))
+                pending.append((run.label, .start(manifest: run.row.manifest, profile: profile, directory: run.directory,
+                                                  seed: run.overridesSeed ? run.seed : nil)))
             case .partial:
                 if record.runStatus == "failed" {
-                    skipped.append((run.row.label, "\(record.progressPhrase); remove \(run.directory) to start it again"))
+                    skipped.append((run.label, "\(record.progressPhrase); remove \(run.directory) to start it again"))
                 } else if record.canResume {
-                    pending.append((run.row.label, .resume(directory: run.directory)))
+                    pending.append((run.label, .resume(directory: run.directory)))
                 } else {
-                    skipped.append((run.row.label, "\(record.progressPhrase) and has no checkpoints/last.h5 to resume from; remove \(run.directory) to start it again"))
+                    skipped.append((run.label, "\(record.progressPhrase) and has no checkpoints/last.h5 to resume from; remove \(run.directory) to start it again"))
                 }
             }
         }
@@ -70,15 +74,24 @@ public enum SlurmScript {
     ///   - executable: the spikelab binary the tasks call (`$SPIKELAB` overrides it at run time).
     ///   - workingDirectory: where the tasks run (relative paths are relative to it).
     ///   - sbatchOptions: extra `#SBATCH` options such as `--partition=cpu` or `--time=04:00:00`.
+    ///   - seeds: the seeds of `--seeds` (one task per row and seed), named in the comments.
     public static func text(plan: RunPlan, table: TableFile, profile: String?, executable: String,
-                            workingDirectory: String, sbatchOptions: [String] = []) -> String {
+                            workingDirectory: String, sbatchOptions: [String] = [], seeds: [Int]? = nil) -> String {
         precondition(!plan.pending.isEmpty, "a Slurm array needs at least one row to run")
         let name = table.outputName + (profile.map { "-\($0)" } ?? "")
-        let regenerate = "spikelab tables \(table.path)" + (profile.map { " --profile \($0)" } ?? "")
+        var regenerate = "spikelab tables \(table.path)"
+        var what = "the \(plan.pending.count) " + (seeds == nil ? "row(s)" : "run(s) (rows × seeds)") + " of \(table.path) that have no finished run"
+        if let profile {
+            regenerate += " --profile \(profile)"
+            what += " (profile \(profile))"
+        }
+        if let seeds {
+            regenerate += " --seeds \(SeedList.argument(seeds))"
+            what += ", seeds \(SeedList.argument(seeds))"
+        }
         var lines = [
             "#!/bin/bash",
-            "# Slurm array job: the \(plan.pending.count) row(s) of \(table.path) that have no finished run"
-                + (profile.map { " (profile \($0))" } ?? "") + ".",
+            "# Slurm array job: \(what).",
             "# Generated by `spikelab tables --slurm`. Submit it with sbatch; when every task has finished,",
             "# regenerate the table with `\(regenerate)`.",
             "#SBATCH --job-name=\(name)",

@@ -11,6 +11,24 @@ public struct TableRowRun: Sendable {
     /// the table compares it with the profile's data to show substitutes (demo data for a
     /// dataset that is not on the machine).
     public var paperData: DataSettings? = nil
+    /// With `--seeds`: the seed this run trains with; nil for a table of one seed (the manifest's).
+    public var seed: Int? = nil
+    /// Whether `seed` replaces the manifest's own seed (`--set seed=K`, run directory
+    /// `<profile>-seed<K>`); false for the manifest's own seed, whose run is the ordinary
+    /// `<profile>` directory.
+    public var overridesSeed = false
+
+    /// The row's label, with the seed when the table is made over several seeds.
+    public var label: String { row.label + (seed.map { " (seed \($0))" } ?? "") }
+
+    /// The `--set` arguments this run needs beyond its profile: `seed=K` when it overrides the seed.
+    public var overrides: [String] { overridesSeed ? seed.map { ["seed=\($0)"] } ?? [] : [] }
+
+    /// The run directory's last component: `<profile or full>`, or `<profile or full>-seed<K>`
+    /// for a seed other than the manifest's own.
+    public static func folder(profile: String?, seed: Int?) -> String {
+        (profile ?? "full") + (seed.map { "-seed\($0)" } ?? "")
+    }
 }
 
 extension TableFile {
@@ -21,12 +39,27 @@ extension TableFile {
     /// in a test_top1 table) is an error too, so no run is started for a table it cannot fill.
     /// Every manifest error is thrown together, after a line naming the row it belongs to.
     public func runs(profile: String?, resultsRoot: String = "runs") throws(TableErrors) -> [TableRowRun] {
+        try runs(profile: profile, resultsRoot: resultsRoot, seeds: nil).map { $0[0] }
+    }
+
+    /// Each row's runs at each of `seeds` (`spikelab tables --seeds`), `[row][seed]` in the order
+    /// given: the manifest under `profile` with its `seed` replaced (`--set seed=K`), in the run
+    /// directory `resultsRoot/<name>/<profile or full>-seed<K>` — except the manifest's own seed,
+    /// whose run is the ordinary `resultsRoot/<name>/<profile or full>`, so a table's existing
+    /// runs count as one of the seeds. Errors as `runs(profile:resultsRoot:)`.
+    public func seedRuns(profile: String?, resultsRoot: String = "runs", seeds: [Int]) throws(TableErrors) -> [[TableRowRun]] {
+        precondition(!seeds.isEmpty, "seedRuns needs at least one seed")
+        return try runs(profile: profile, resultsRoot: resultsRoot, seeds: seeds)
+    }
+
+    /// One run per row (seeds nil), or one per row and seed.
+    private func runs(profile: String?, resultsRoot: String, seeds: [Int]?) throws(TableErrors) -> [[TableRowRun]] {
         var errors: [ManifestError] = []
-        var runs: [TableRowRun] = []
+        var runs: [[TableRowRun]] = []
         for (index, row) in rows.enumerated() {
-            func load(_ profile: String?, failing phrase: String) -> Manifest? {
+            func load(_ profile: String?, overrides: [String] = [], failing phrase: String) -> Manifest? {
                 do {
-                    return try Manifest.load(contentsOf: row.manifest, profile: profile)
+                    return try Manifest.load(contentsOf: row.manifest, profile: profile, overrides: overrides)
                 } catch {
                     errors.append(ManifestError(row.location, keyPath: "rows[\(index)].manifest", .incompatible(
                         "'\(row.manifestAsWritten)' does not load\(phrase) (\(error.errors.count == 1 ? "error" : "errors") below)")))
@@ -49,11 +82,30 @@ extension TableFile {
                 continue
             }
             let directory = resultsRoot + "/" + manifest.experiment.name + "/" + (profile ?? "full")
-            if let earlier = runs.firstIndex(where: { $0.directory == directory }) {
+            if let earlier = runs.firstIndex(where: { $0[0].manifest.experiment.name == manifest.experiment.name }) {
                 errors.append(ManifestError(row.location, keyPath: "rows[\(index)].manifest", .incompatible(
                     "'\(row.manifestAsWritten)' has the name '\(manifest.experiment.name)', like rows[\(earlier)]'s manifest; both would run in \(directory), so give each manifest its own name")))
             }
-            runs.append(TableRowRun(row: row, manifest: manifest, directory: directory, paperData: paperData))
+            let own = TableRowRun(row: row, manifest: manifest, directory: directory, paperData: paperData)
+            guard let seeds else {
+                runs.append([own])
+                continue
+            }
+            var seeded: [TableRowRun] = []
+            for seed in seeds {
+                if seed == manifest.experiment.seed {
+                    var run = own
+                    run.seed = seed
+                    seeded.append(run)
+                    continue
+                }
+                // Only the seed changes, so this loads whenever the manifest does.
+                guard let reseeded = load(profile, overrides: ["seed=\(seed)"], failing: " with --set seed=\(seed)") else { continue }
+                let folder = TableRowRun.folder(profile: profile, seed: seed)
+                seeded.append(TableRowRun(row: row, manifest: reseeded, directory: resultsRoot + "/" + manifest.experiment.name + "/" + folder,
+                                          paperData: paperData, seed: seed, overridesSeed: true))
+            }
+            runs.append(seeded)
         }
         guard errors.isEmpty else { throw TableErrors(path: path, errors: errors) }
         return runs
@@ -86,6 +138,8 @@ public struct TableLine: Sendable, Equatable {
     public let notes: [String]
     /// The finished run's energy per test sample and its ANN twin's, picojoules (nil before it finishes).
     public var energy: RunRecord.Energy? = nil
+    /// With `--seeds`: the reproduced metric at each seed, its mean and sample sd (nil otherwise).
+    public var spread: SeedSpread? = nil
 }
 
 /// A table file joined with the results on disk.
@@ -96,16 +150,27 @@ public struct TableReport: Sendable, Equatable {
     /// regenerate line when it is not the default `runs`).
     public let resultsRoot: String
     public let lines: [TableLine]
+    /// The seeds of `--seeds`, in order; nil for a table of the manifests' own seeds.
+    public let seeds: [Int]?
 
     /// Joins `table`'s rows with their run directories' results. A run whose metrics.csv lacks
     /// the table's metric is an error naming the table file, the row, the metric and the columns
     /// metrics.csv has (every such row at once; exit code 3, the results on disk are wrong).
-    public init(table: TableFile, runs: [TableRowRun], profile: String?, resultsRoot: String = "runs") throws(TableErrors) {
+    ///
+    /// With `seedRuns` (`TableFile.seedRuns`, `[row][seed]`), each line also gets the spread of
+    /// the metric over those seeds, and notes about seed runs that are partial or stale; the
+    /// line's other columns stay those of `runs`, the manifests' own seeds.
+    public init(table: TableFile, runs: [TableRowRun], profile: String?, resultsRoot: String = "runs",
+                seedRuns: [[TableRowRun]]? = nil) throws(TableErrors) {
+        precondition(seedRuns.map { $0.count == runs.count && Set($0.map { $0.map(\.seed) }).count == 1 } ?? true,
+                     "one list of seed runs per row, every row with the same seeds")
         self.table = table
         self.profile = profile ?? "full"
         self.resultsRoot = resultsRoot
+        seeds = seedRuns.map { $0.first?.compactMap(\.seed) ?? [] }
         var errors: [ManifestError] = []
-        lines = runs.map { run in
+        /// The run's record, its notes, and an error when its metrics.csv lacks the table's metric.
+        func read(_ run: TableRowRun) -> (RunRecord, [String]) {
             let record = RunRecord.read(run.directory)
             if !record.logs(table.metric), let index = table.rows.firstIndex(of: run.row) {
                 errors.append(ManifestError(run.row.location, keyPath: "rows[\(index)]", .incompatible(
@@ -117,6 +182,23 @@ public struct TableReport: Sendable, Equatable {
             if record.status == .partial { notes.insert(record.progressPhrase, at: 0) }
             if let used = record.manifestSHA256, used != run.manifest.sha256 {
                 notes.append("the run's settings differ from the manifest's now (sha256 \(used.prefix(12))… vs \(run.manifest.sha256.prefix(12))…): rerun it to reproduce the current manifest")
+            }
+            return (record, notes)
+        }
+        lines = runs.enumerated().map { index, run in
+            let (record, ownNotes) = read(run)
+            var notes = ownNotes
+            var spread: SeedSpread?
+            if let seeded = seedRuns?[index] {
+                var statuses: [RunRecord.Status] = [], values: [Double?] = []
+                for seedRun in seeded {
+                    // The manifest's own seed is the line's run: its notes are there already.
+                    let (seedRecord, seedNotes) = seedRun.directory == run.directory ? (record, []) : read(seedRun)
+                    statuses.append(seedRecord.status)
+                    values.append(seedRecord.value(of: table.metric, select: table.select))
+                    notes += seedNotes.map { "seed \(seedRun.seed.map(String.init) ?? "?"): \($0)" }
+                }
+                spread = SeedSpread(seeds: seeded.compactMap(\.seed), statuses: statuses, values: values)
             }
             let reproduced = record.value(of: table.metric, select: table.select)
             let difference = zip2(reproduced, run.row.reported).map { $0 - $1 }
@@ -132,6 +214,7 @@ public struct TableReport: Sendable, Equatable {
                              },
                              comment: run.row.comment, notes: notes)
             if record.status == .done { line.energy = record.energy }
+            line.spread = spread
             return line
         }
         if !errors.isEmpty { throw TableErrors(path: table.path, errors: errors, concernsResults: true) }

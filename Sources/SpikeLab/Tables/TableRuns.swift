@@ -17,8 +17,8 @@ extension RunPlan {
     public func checkData(runs: [TableRowRun], table: TableFile) throws(TableErrors) {
         var errors: [ManifestError] = []
         for item in pending {
-            guard case let .start(manifest, _, _) = item.run,
-                  let run = runs.first(where: { $0.row.manifest == manifest }) else { continue }
+            guard case let .start(_, _, directory, _) = item.run,
+                  let run = runs.first(where: { $0.directory == directory }) else { continue }
             do { try run.manifest.validateFiles() } catch { errors += error.errors }
         }
         if !errors.isEmpty { throw TableErrors(path: table.path, errors: errors) }
@@ -34,8 +34,9 @@ extension RunPlan {
             do {
                 let runner: Runner
                 switch item.run {
-                case let .start(manifest, _, directory):
-                    guard let run = runs.first(where: { $0.row.manifest == manifest }) else { continue }
+                case let .start(_, _, directory, _):
+                    // The run of that directory: with --seeds a manifest has one run per seed.
+                    guard let run = runs.first(where: { $0.directory == directory }) else { continue }
                     runner = try Runner.start(run.manifest, directory: directory, options: options)
                 case let .resume(directory):
                     runner = try Runner.resume(directory: directory, options: options)
@@ -62,14 +63,15 @@ public enum RunExport {
     /// The files copied from a run directory, when present.
     public static let files = ["manifest.resolved.yaml", "metrics.csv", "summary.json", "curves.png"]
 
-    /// Copies each existing run of `runs` to `root/<name>/<profile>/` (replacing the files there)
-    /// and returns the runs with their directories pointing at the copies; rows without a run
-    /// keep their directory.
+    /// Copies each existing run of `runs` to `root/<name>/<profile>/` (`<profile>-seed<K>/` for a
+    /// run whose seed replaces the manifest's) replacing the files there, and returns the runs
+    /// with their directories pointing at the copies; rows without a run keep their directory.
     public static func copy(_ runs: [TableRowRun], to root: String, profile: String?) throws -> [TableRowRun] {
         let fm = FileManager.default
         return try runs.map { run in
             guard RunRecord.read(run.directory).status != .missing else { return run }
-            let target = root + "/" + run.manifest.experiment.name + "/" + (profile ?? "full")
+            let folder = TableRowRun.folder(profile: profile, seed: run.overridesSeed ? run.seed : nil)
+            let target = root + "/" + run.manifest.experiment.name + "/" + folder
             guard ManifestPaths.absolute(target) != ManifestPaths.absolute(run.directory) else { return run }
             do {
                 try fm.createDirectory(atPath: target, withIntermediateDirectories: true)
@@ -81,7 +83,8 @@ public enum RunExport {
             } catch {
                 throw RunError.io(path: target, reason: error.localizedDescription)
             }
-            return TableRowRun(row: run.row, manifest: run.manifest, directory: target, paperData: run.paperData)
+            return TableRowRun(row: run.row, manifest: run.manifest, directory: target, paperData: run.paperData,
+                               seed: run.seed, overridesSeed: run.overridesSeed)
         }
     }
 }

@@ -11,17 +11,29 @@ public enum TableWriter {
                                     "status", "epochs", "data", "substitutes", "run_directory", "comment", "note",
                                     "energy_uj_per_sample", "ann_energy_ratio"]
 
+    /// The columns a table made over several seeds (`--seeds`) adds after `csvColumns`: the seeds
+    /// asked for, each finished seed's value (`seed:value`, space-separated), the mean and sample
+    /// sd over them, how many there are, and which seeds are missing or partial.
+    public static let seedColumns = ["seeds", "seed_values", "mean", "sd", "n", "seed_status"]
+
     /// RFC 4180 CSV: one line per row; empty fields for unknown numbers.
     public static func csv(_ report: TableReport) -> String {
         let metric = report.table.metric
-        var lines = [csvColumns.joined(separator: ",")]
+        var lines = [(csvColumns + (report.seeds == nil ? [] : seedColumns)).joined(separator: ",")]
         for line in report.lines {
-            let fields = [line.label, line.reportedText ?? "", format(line.reproduced, metric), signed(line.difference, metric),
+            var fields = [line.label, line.reportedText ?? "", format(line.reproduced, metric), signed(line.difference, metric),
                           metric.rawValue, report.table.select.rawValue, line.profile, line.status.rawValue,
                           epochs(line), line.data, line.substitutes ?? "", line.directory, line.comment ?? "",
                           line.notes.joined(separator: "; "),
                           line.energy.map { String(format: "%.4f", $0.picojoules / 1e6) } ?? "",
                           line.energy.map { String(format: "%.3f", $0.annPicojoules / $0.picojoules) } ?? ""]
+            if let spread = line.spread {
+                let values: [String] = zip(spread.seeds, spread.values).compactMap { seed, value in
+                    value.map { "\(seed):" + format($0, metric) }
+                }
+                fields += [spread.seeds.map(String.init).joined(separator: " "), values.joined(separator: " "),
+                           format(spread.mean, metric), format(spread.standardDeviation, metric), String(spread.n), spread.statusText]
+            }
             lines.append(fields.map(csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -37,21 +49,39 @@ public enum TableWriter {
         if report.lines.contains(where: { $0.substitutes != nil }) {
             out += " Data: what each row's run reads under this profile; \"instead of\" names the paper's data (the manifest as written) where the profile substitutes other data."
         }
+        if let seeds = report.seeds {
+            let list = seeds.map(String.init).joined(separator: ", ")
+            out += " Seeds \(list): reproduced, difference, status, epochs and energy are the run at each manifest's own seed;"
+                + " mean ± sd (sample sd, n − 1) over the n seeds whose run finished, each in the per-seed column (seeds \(list), — without a finished run);"
+                + " seeds: which are missing or partial."
+        }
         out += "\n"
-        out += "Regenerate: `spikelab tables \(table.path)" + (report.profile == "full" ? "" : " --profile \(report.profile)")
-            + (report.resultsRoot == "runs" ? "" : " --results \(report.resultsRoot)") + "`.\n\n"
+        var regenerate = "spikelab tables \(table.path)"
+        if report.profile != "full" { regenerate += " --profile \(report.profile)" }
+        if report.resultsRoot != "runs" { regenerate += " --results \(report.resultsRoot)" }
+        if let seeds = report.seeds { regenerate += " --seeds \(SeedList.argument(seeds))" }
+        out += "Regenerate: `\(regenerate)`.\n\n"
         let energy = report.lines.contains { $0.energy != nil }
         if energy {
             out += "Energy: per test sample of the final model (a converted run: its SNN), E_MAC 4.6 / E_AC 0.9 pJ, "
                 + "and how many times more its ANN twin (the same layers, one step, all MAC) would take (docs/energy.md).\n\n"
         }
-        out += "| row | reported | reproduced | difference | profile | status | epochs |" + (energy ? " energy µJ | ANN / this |" : "")
-            + " data | run directory |\n"
-        out += "|---|---:|---:|---:|---|---|---:|" + (energy ? "---:|---:|" : "") + "---|---|\n"
+        let seeded = report.seeds != nil
+        out += "| row | reported | reproduced | difference |" + (seeded ? " mean ± sd | n | per seed | seeds |" : "")
+            + " profile | status | epochs |" + (energy ? " energy µJ | ANN / this |" : "") + " data | run directory |\n"
+        out += "|---|---:|---:|---:|" + (seeded ? "---:|---:|---:|---|" : "") + "---|---|---:|" + (energy ? "---:|---:|" : "") + "---|---|\n"
         for line in report.lines {
             var cells = [cell(line.label), line.reportedText ?? "—", format(line.reproduced, metric).nonEmpty ?? "—",
-                         signed(line.difference, metric).nonEmpty ?? "—", line.profile, line.status.rawValue,
-                         epochs(line).nonEmpty ?? "—"]
+                         signed(line.difference, metric).nonEmpty ?? "—"]
+            if seeded, let spread = line.spread {
+                let sd: String = format(spread.standardDeviation, metric).nonEmpty ?? "—"
+                let mean: String = format(spread.mean, metric).nonEmpty.map { $0 + " ± " + sd } ?? "—"
+                let perSeed: [String] = spread.values.map { format($0, metric).nonEmpty ?? "—" }
+                cells += [mean, String(spread.n), perSeed.joined(separator: " / "), spread.statusText]
+            } else if seeded {
+                cells += ["—", "0", "—", "—"]
+            }
+            cells += [line.profile, line.status.rawValue, epochs(line).nonEmpty ?? "—"]
             if energy {
                 cells += [line.energy.map { String(format: "%.2f", $0.picojoules / 1e6) } ?? "—",
                           line.energy.map { String(format: "%.2f×", $0.annPicojoules / $0.picojoules) } ?? "—"]
@@ -69,6 +99,11 @@ public enum TableWriter {
         }
         let counts = [RunRecord.Status.done, .partial, .missing].map { "\(report.count($0)) \($0.rawValue)" }
         out += "\nRows: " + counts.joined(separator: ", ") + ".\n"
+        if let seeds = report.seeds {
+            let statuses = report.lines.flatMap { $0.spread?.statuses ?? [] }
+            let seedCounts = [RunRecord.Status.done, .partial, .missing].map { status in "\(statuses.filter { $0 == status }.count) \(status.rawValue)" }
+            out += "Seed runs (\(report.lines.count) rows × \(seeds.count) seeds): " + seedCounts.joined(separator: ", ") + ".\n"
+        }
         return out
     }
 
