@@ -72,15 +72,15 @@ struct LearnedPSUKernel: EightLaneKernel {
         mixing = c
         mixingTransposed = ct
         self.bias = bias
-        forwardTileWidth = tileWidth ?? Self.tileWidth(rows: t + 4, budget: Self.forwardBudget)
-        backwardTileWidth = tileWidth ?? Self.tileWidth(rows: 3 * t + 4, budget: Self.backwardBudget)
+        forwardTileWidth = tileWidth ?? Self.tileWidth(rows: t + 5, budget: Self.forwardBudget)
+        backwardTileWidth = tileWidth ?? Self.tileWidth(rows: 3 * t + 5, budget: Self.backwardBudget)
         precondition(forwardTileWidth >= 8 && forwardTileWidth % 8 == 0 && backwardTileWidth % 8 == 0,
                      "LearnedPSUKernel: tile width must be a positive multiple of 8")
     }
 
-    /// Scratch bytes of a forward tile: X's T rows and four more stay in the 1 MiB L2 of a core.
+    /// Scratch bytes of a forward tile: X's T rows and five more stay in the 1 MiB L2 of a core.
     static let forwardBudget = 512 << 10
-    /// Scratch bytes of a backward tile (3·T + 4 rows). Longer rows keep the prefetchers streaming;
+    /// Scratch bytes of a backward tile (3·T + 5 rows). Longer rows keep the prefetchers streaming;
     /// budgets of 256 KiB to 2 MiB were within 10 % of each other (docs/neurons.md).
     static let backwardBudget = 2 << 20
 
@@ -109,24 +109,27 @@ struct LearnedPSUKernel: EightLaneKernel {
                 let c = mixingBuffer.baseAddress!, b = biasBuffer.baseAddress!
                 parallelChunks(groups, minChunk: minGroupsPerChunk) { range in
                     let span = neurons(range)
-                    // Rows: X[0..<T], the mixed row, carries H, P, σ(G) of the step before.
-                    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes * (T + 4)) { buffer in
-                        let xs = buffer.baseAddress!, mixed = xs + T * lanes
-                        let carries = Carries(mixed + lanes, lanes)
+                    // Rows: X[0..<T], two mixed rows, carries H, P, σ(G) of the step before.
+                    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes * (T + 5)) { buffer in
+                        let xs = buffer.baseAddress!, mixed = xs + T * lanes, mixedNext = mixed + lanes
+                        let carries = Carries(mixedNext + lanes, lanes)
                         var tile = span.lowerBound
                         while tile < span.upperBound {
                             let count = min(forwardTileWidth, span.upperBound - tile), used = (count + 7) / 8
                             for i in 0..<T {
                                 let offset = i &* M &+ tile, xRow = xs + i &* lanes
-                                // Row i of X is copied just before it is first needed, so its
-                                // loads overlap the products of the rows before it.
-                                Self.loadRow(x + offset, count: count, into: xRow)
-                                combine(c + i &* T, terms: i + 1, rows: xs, lanes: lanes, count: used, start: nil,
-                                        bias: b[i], into: mixed)
+                                // Rows i and i + 1 of X are copied just before they are first
+                                // needed (their loads overlap the products of the rows before),
+                                // and both rows of C·X are formed in one pass.
+                                if i & 1 == 0 {
+                                    mixRows(i, x: x, tile: tile, count: count, used: used, c: c, b: b, xs: xs, lanes: lanes,
+                                            into: mixed, mixedNext)
+                                }
+                                let row = i & 1 == 0 ? mixed : mixedNext
                                 let sRow = spikes + offset, vRow = membrane.map { $0 + offset }
                                 for lane in 0..<used {
                                     let n = min(8, count &- lane &<< 3), at = lane &<< 3
-                                    let v = F.potential(step: i, lane: lane, mixed: mixed[lane], x: xRow[lane], d: d,
+                                    let v = F.potential(step: i, lane: lane, mixed: row[lane], x: xRow[lane], d: d,
                                                         carries: carries)
                                     if let vRow { Lanes8.store(v, vRow + at, n) }
                                     Lanes8.store(Lanes8.indicator(v, above: vth), sRow + at, n)
@@ -208,23 +211,26 @@ struct LearnedPSUKernel: EightLaneKernel {
                     var alphaSum = SIMD8<Double>()
                     // Rows: X[0..<T], T_[0..<T] (later B for RPSU), σ′(G) then dG [0..<T], the
                     // mixed row, carries H, P, σ(G).
-                    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes * (3 * T + 4)) { buffer in
+                    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes * (3 * T + 5)) { buffer in
                         let xs = buffer.baseAddress!, total = xs + T * lanes, slope = total + T * lanes
-                        let mixed = slope + T * lanes, carries = Carries(mixed + lanes, lanes)
+                        let mixed = slope + T * lanes, mixedNext = mixed + lanes
+                        let carries = Carries(mixedNext + lanes, lanes)
                         var tile = span.lowerBound
                         while tile < span.upperBound {
                             let count = min(backwardTileWidth, span.upperBound - tile), used = (count + 7) / 8
                             // The forward again (X copied row by row), keeping T_ and σ′(G).
                             for i in 0..<T {
                                 let offset = i &* M &+ tile, xRow = xs + i &* lanes
-                                Self.loadRow(x + offset, count: count, into: xRow)
-                                combine(c + i &* T, terms: i + 1, rows: xs, lanes: lanes, count: used, start: nil,
-                                        bias: b[i], into: mixed)
+                                if i & 1 == 0 {
+                                    mixRows(i, x: x, tile: tile, count: count, used: used, c: c, b: b, xs: xs, lanes: lanes,
+                                            into: mixed, mixedNext)
+                                }
+                                let row = i & 1 == 0 ? mixed : mixedNext
                                 let totalRow = total + i &* lanes, slopeRow = slope + i &* lanes
                                 let gsRow = gradSpikes.map { $0 + offset }, gvRow = gradMembrane.map { $0 + offset }
                                 for lane in 0..<used {
                                     let n = min(8, count &- lane &<< 3), at = lane &<< 3
-                                    let v = F.potential(step: i, lane: lane, mixed: mixed[lane], x: xRow[lane], d: d,
+                                    let v = F.potential(step: i, lane: lane, mixed: row[lane], x: xRow[lane], d: d,
                                                         carries: carries)
                                     if F.form != .ipsuLinear {
                                         // σ′ = σ(1 − σ) from σ: absolute error below 1e-7.
@@ -264,13 +270,27 @@ struct LearnedPSUKernel: EightLaneKernel {
                             }
                             let dG = F.form == .ipsuLinear ? total : slope
                             if let gradInput {
-                                for j in 0..<T {
-                                    combine(ct + (j &* T &+ j), terms: T - j, rows: dG + j &* lanes, lanes: lanes, count: used,
-                                            start: F.form == .rpsu ? total + j &* lanes : nil, bias: 0, into: mixed)
-                                    let dxRow = gradInput + (j &* M &+ tile)
-                                    for lane in 0..<used {
-                                        Lanes8.store(mixed[lane], dxRow + lane &<< 3, min(8, count &- lane &<< 3))
+                                // Two rows j, j + 1 of Cᵀ·dG per pass (Cᵀ[j + 1, j] = 0).
+                                var j = 0
+                                while j < T {
+                                    let pair = j + 1 < T, rows = dG + j &* lanes
+                                    let startA = F.form == .rpsu ? UnsafePointer(total + j &* lanes) : nil
+                                    if pair {
+                                        combinePair(ct + (j &* T &+ j), ct + ((j + 1) &* T &+ j), terms: T - j, rows: rows,
+                                                    lanes: lanes, count: used, startA: startA,
+                                                    startB: F.form == .rpsu ? UnsafePointer(total + (j + 1) &* lanes) : nil,
+                                                    biasA: 0, biasB: 0, into: mixed, mixedNext)
+                                    } else {
+                                        combine(ct + (j &* T &+ j), terms: T - j, rows: rows, lanes: lanes, count: used,
+                                                start: startA, bias: 0, into: mixed)
                                     }
+                                    for k in 0..<(pair ? 2 : 1) {
+                                        let out = k == 0 ? mixed : mixedNext, dxRow = gradInput + ((j + k) &* M &+ tile)
+                                        for lane in 0..<used {
+                                            Lanes8.store(out[lane], dxRow + lane &<< 3, min(8, count &- lane &<< 3))
+                                        }
+                                    }
+                                    j += 2
                                 }
                             }
                             if outputs.weight { accumulateOuterProducts(dG, xs, lanes: lanes, count: used, into: sums) }
@@ -313,6 +333,70 @@ struct LearnedPSUKernel: EightLaneKernel {
             g &+= 1
         }
         if count & 7 != 0 { out[full] = Lanes8.load(source + full &<< 3, count & 7) }
+    }
+
+    /// Copies rows i and i + 1 of X (i + 1 when it exists) into the tile and forms rows i and
+    /// i + 1 of C·X + b in one pass over X (C[i, i + 1] = 0 above the diagonal).
+    @inline(__always)
+    private func mixRows(_ i: Int, x: UnsafePointer<Float>, tile: Int, count: Int, used: Int, c: UnsafePointer<Float>,
+                         b: UnsafePointer<Float>, xs: UnsafeMutablePointer<SIMD8<Float>>, lanes: Int,
+                         into first: UnsafeMutablePointer<SIMD8<Float>>, _ second: UnsafeMutablePointer<SIMD8<Float>>) {
+        let T = steps, M = width
+        Self.loadRow(x + (i &* M &+ tile), count: count, into: xs + i &* lanes)
+        if i + 1 < T {
+            Self.loadRow(x + ((i + 1) &* M &+ tile), count: count, into: xs + (i + 1) &* lanes)
+            combinePair(c + i &* T, c + (i + 1) &* T, terms: i + 2, rows: xs, lanes: lanes, count: used,
+                        startA: nil, startB: nil, biasA: b[i], biasB: b[i + 1], into: first, second)
+        } else {
+            combine(c + i &* T, terms: i + 1, rows: xs, lanes: lanes, count: used, start: nil, bias: b[i], into: first)
+        }
+    }
+
+    /// `combine` for two rows of coefficients over the same rows of the tile: four groups by two
+    /// rows of FMA chains, six loads per eight multiply-adds instead of nine.
+    @inline(__always)
+    private func combinePair(_ ca: UnsafePointer<Float>, _ cb: UnsafePointer<Float>, terms: Int,
+                             rows: UnsafePointer<SIMD8<Float>>, lanes: Int, count: Int,
+                             startA: UnsafePointer<SIMD8<Float>>?, startB: UnsafePointer<SIMD8<Float>>?,
+                             biasA: Float, biasB: Float,
+                             into outA: UnsafeMutablePointer<SIMD8<Float>>, _ outB: UnsafeMutablePointer<SIMD8<Float>>) {
+        let initialA = SIMD8<Float>(repeating: biasA), initialB = SIMD8<Float>(repeating: biasB)
+        var g = 0
+        while g &+ 4 <= count {
+            var a0 = startA?[g] ?? initialA, a1 = startA?[g + 1] ?? initialA
+            var a2 = startA?[g + 2] ?? initialA, a3 = startA?[g + 3] ?? initialA
+            var b0 = startB?[g] ?? initialB, b1 = startB?[g + 1] ?? initialB
+            var b2 = startB?[g + 2] ?? initialB, b3 = startB?[g + 3] ?? initialB
+            var pa = ca, pb = cb, r = rows + g
+            for _ in 0..<terms {
+                let cA = SIMD8<Float>(repeating: pa.pointee), cB = SIMD8<Float>(repeating: pb.pointee)
+                let r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3]
+                a0 = a0.addingProduct(cA, r0); b0 = b0.addingProduct(cB, r0)
+                a1 = a1.addingProduct(cA, r1); b1 = b1.addingProduct(cB, r1)
+                a2 = a2.addingProduct(cA, r2); b2 = b2.addingProduct(cB, r2)
+                a3 = a3.addingProduct(cA, r3); b3 = b3.addingProduct(cB, r3)
+                pa += 1
+                pb += 1
+                r += lanes
+            }
+            outA[g] = a0; outA[g + 1] = a1; outA[g + 2] = a2; outA[g + 3] = a3
+            outB[g] = b0; outB[g + 1] = b1; outB[g + 2] = b2; outB[g + 3] = b3
+            g &+= 4
+        }
+        while g < count {
+            var a = startA?[g] ?? initialA, b = startB?[g] ?? initialB
+            var pa = ca, pb = cb, r = rows + g
+            for _ in 0..<terms {
+                a = a.addingProduct(SIMD8<Float>(repeating: pa.pointee), r.pointee)
+                b = b.addingProduct(SIMD8<Float>(repeating: pb.pointee), r.pointee)
+                pa += 1
+                pb += 1
+                r += lanes
+            }
+            outA[g] = a
+            outB[g] = b
+            g &+= 1
+        }
     }
 
     /// out[g] = (start[g] or b) + Σ_{k < terms} coefficients[k]·rows[k·lanes + g] for g < count:
