@@ -16,7 +16,7 @@ import SpikeTensor
 // Why a tile: with M = T the GEMM form is memory-bound on its [T, M] temporaries (G, σ(G), V,
 // V − V_th, the gradient's three more) and OpenBLAS's small-M kernels. Here a tile of neurons
 // (its X copied into a zero-padded scratch, L2-sized) does all the mixing in registers — a
-// hand-written product over eight-lane groups, eight groups at a time — plus the sigmoid, the
+// hand-written product over eight-lane groups, two rows by four groups at a time — plus the sigmoid, the
 // threshold and the surrogate, and writes only S (V on request). The backward recomputes V from
 // X for its tile (O(T²) multiply-adds per neuron, cheaper than writing and re-reading V) and
 // accumulates dW, db and dα per parallel chunk: each tile's sums are added in Double to its
@@ -112,7 +112,7 @@ struct LearnedPSUKernel: EightLaneKernel {
                     // Rows: X[0..<T], two mixed rows, carries H, P, σ(G) of the step before.
                     withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes * (T + 5)) { buffer in
                         let xs = buffer.baseAddress!, mixed = xs + T * lanes, mixedNext = mixed + lanes
-                        let carries = Carries(mixedNext + lanes, lanes)
+                        let carries = LearnedPSUCarries(mixedNext + lanes, lanes)
                         var tile = span.lowerBound
                         while tile < span.upperBound {
                             let count = min(forwardTileWidth, span.upperBound - tile), used = (count + 7) / 8
@@ -214,7 +214,7 @@ struct LearnedPSUKernel: EightLaneKernel {
                     withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes * (3 * T + 5)) { buffer in
                         let xs = buffer.baseAddress!, total = xs + T * lanes, slope = total + T * lanes
                         let mixed = slope + T * lanes, mixedNext = mixed + lanes
-                        let carries = Carries(mixedNext + lanes, lanes)
+                        let carries = LearnedPSUCarries(mixedNext + lanes, lanes)
                         var tile = span.lowerBound
                         while tile < span.upperBound {
                             let count = min(backwardTileWidth, span.upperBound - tile), used = (count + 7) / 8
@@ -524,7 +524,7 @@ struct LearnedPSUKernel: EightLaneKernel {
 
 /// The carry rows of a tile: H (RPSU's A·X), P (−R·σ(G)) and σ(G) of the step before; the
 /// backward reuses the first two for Q and B.
-struct Carries {
+struct LearnedPSUCarries {
     let integrated: UnsafeMutablePointer<SIMD8<Float>>
     let reset: UnsafeMutablePointer<SIMD8<Float>>
     let squashed: UnsafeMutablePointer<SIMD8<Float>>
@@ -548,7 +548,7 @@ extension LearnedPSUForm {
     /// advancing the carries; σ(G) of this step is left in `carries.squashed`.
     @inline(__always)
     static func potential(step i: Int, lane: Int, mixed g: SIMD8<Float>, x: SIMD8<Float>, d: Float,
-                          carries: Carries) -> SIMD8<Float> {
+                          carries: LearnedPSUCarries) -> SIMD8<Float> {
         switch form {
         case .ipsuLinear:
             return g
