@@ -81,7 +81,7 @@ struct LearnedPSUKernel: EightLaneKernel {
     /// Scratch bytes of a forward tile: X's T rows and five more stay in the 1 MiB L2 of a core.
     static let forwardBudget = 512 << 10
     /// Scratch bytes of a backward tile (3·T + 5 rows). Longer rows keep the prefetchers streaming;
-    /// budgets of 256 KiB to 2 MiB were within 10 % of each other (docs/neurons.md).
+    /// budgets of 256 KiB to 2 MiB were within 15 % of each other, this one the fastest (docs/neurons.md).
     static let backwardBudget = 2 << 20
 
     /// Neurons per tile whose `rows` scratch rows fill `budget` bytes: a multiple of 32 (four
