@@ -19,8 +19,7 @@ import SpikeTensor
 /// | if, lif, plif | x, S: 8 | forward 8 (nothing saved), backward x, g, ∂x: 12 → 20 |
 /// | general_snn | x, S, mem: 12 | 12 (mem is the saved value) + mem, g, ∂x: 24 |
 /// | psn, masked_psn, sliding_psn | x, S: 8 | forward 12 (+ H saved), backward H, g, x, ∂x: 16 → 28 |
-/// | psu (fused) | x, S: 8 | forward 8 (nothing saved), backward x, g, ∂x: 12 → 20 |
-/// | ipsu, rpsu | x, S, V: 12 | forward 16 (+ V − V_th saved), backward saved, g, x, ∂x: 16 → 32 |
+/// | psu, ipsu, rpsu (fused) | x, S: 8 | forward 8 (nothing saved), backward x, g, ∂x: 12 → 20 |
 /// | spikepack (per neuron, not per step) | v, out: 8 | forward 9 (+ 1-byte mask), backward g, mask, v, ∂v: 13 → 22 |
 ///
 /// Peak memory is the largest `StoragePool.shared.liveBytes` during one forward+backward above
@@ -112,8 +111,7 @@ public struct NeuronBenchmark {
         case .if, .lif, .plif: (8, 20)
         case .generalSNN: (12, 24)
         case .psn, .maskedPSN, .slidingPSN: (8, 28)
-        case .psu: (8, 20)
-        case .ipsu, .rpsu: (12, 32)
+        case .psu, .ipsu, .rpsu: (8, 20)
         case .spikePack: (8, 22)
         case .relu: (8, 16)
         }
