@@ -148,6 +148,13 @@ struct EventDemoTests {
             #expect(Swift.abs(value - expected) <= 1e-9 * max(1, Swift.abs(expected)), "test_\(name): eval \(value), run \(expected)")
         }
         #expect(try CheckpointEvaluation.run(checkpointAt: runner.lastCheckpointPath, split: .train).result.samples == 90)
+
+        // --recalibrate-bn: one pass over the 90 training recordings in evaluation-size batches.
+        let recalibrated = try CheckpointEvaluation.run(checkpointAt: runner.lastCheckpointPath, split: .test, recalibrateBatchNorm: true)
+        let batchSize = manifest.experiment.data.evalBatchSize
+        #expect(recalibrated.recalibrationBatches == (90 + batchSize - 1) / batchSize)
+        #expect(try recalibrated.json().contains("\"recalibrated_bn_batches\""))
+        #expect(try !evaluation.json().contains("recalibrated_bn_batches"))
     }
 
     @Test("the full demo set (1000 / 200) trains one epoch of the cpu profile",
