@@ -14,9 +14,12 @@ import SpikeTensor
 // the code's `generate_matrix(T, tau)`; they are a reset-free LIF only at τ = 2 (the only τ the
 // paper uses). M is the causal lower-triangular mask including the diagonal.
 //
-// Memory: every variant saves only the surrogate's input V − V_th (one float per element).
-// Where the backward pass needs σ′ of a pre-activation (PSU, IPSU-sigmoid, RPSU) it recomputes
-// that pre-activation with one GEMM from X, which the graph holds anyway.
+// The public functions run fused kernels that save nothing for backward (they recompute a tile's
+// potentials from X, which the graph holds anyway): `PSUKernel` (recurrences) for PSU and
+// `LearnedPSUKernel` (hand-written triangular products over neuron tiles) for IPSU and RPSU.
+// The `*ByTimeMixing` forms below are the products as the paper writes them (GEMMs over [T, M]),
+// kept as the references the kernels are tested against; they save the surrogate's input
+// V − V_th (one float per element) and recompute a pre-activation with one GEMM from X.
 
 /// Which reset term IPSU adds: R·X (the authors' shipped IPSU) or R·σ(G) (their PPSU).
 public enum IPSUReset: String, Sendable, CaseIterable, Codable {
@@ -133,10 +136,37 @@ func psuByTimeMixing(_ x: Tensor, alpha: Tensor, threshold: Float = 1, tau: Floa
 }
 
 /// IPSU: V = (W ⊙ M)·X + b + R·X (`.linear`) or G + R·σ(G) with G = (W ⊙ M)·X + b (`.sigmoid`);
-/// S = Θ(V − V_th) (strict). W [T, T], b [T] and α (one element) are learnable.
+/// S = Θ(V − V_th) (strict). W [T, T], b [T] and α (one element) are learnable. Returns the
+/// spikes and the membrane V, both shaped like X.
+///
+/// Runs as one fused pass over tiles of neurons (`LearnedPSUKernel`), not T×T GEMMs;
+/// `ipsuByTimeMixing` is the product form it is tested against.
 public func ipsu(_ x: Tensor, weight: Tensor, bias: Tensor, alpha: Tensor, ipsuReset reset: IPSUReset = .linear,
                  threshold: Float = 1, tau: Float = 2, surrogate: Surrogate.Kind = .atan,
                  recorder: FiringRateRecorder? = nil) -> (spikes: Tensor, membrane: Tensor) {
+    checkPSUInputs("ipsu", x, alpha: alpha, weight: weight, bias: bias)
+    let (spikes, membrane) = runLearnedPSU("ipsu", reset == .linear ? .ipsuLinear : .ipsuSigmoid, x, weight: weight,
+                                           bias: bias, alpha: alpha, threshold: threshold, tau: tau, surrogate: surrogate,
+                                           keepMembrane: true, recorder: recorder)
+    return (spikes, membrane!)
+}
+
+/// The spikes of `ipsu` alone (bit for bit, same gradients); V is never written out, as a
+/// network layer needs.
+public func ipsuSpikes(_ x: Tensor, weight: Tensor, bias: Tensor, alpha: Tensor, ipsuReset reset: IPSUReset = .linear,
+                       threshold: Float = 1, tau: Float = 2, surrogate: Surrogate.Kind = .atan,
+                       recorder: FiringRateRecorder? = nil) -> Tensor {
+    checkPSUInputs("ipsuSpikes", x, alpha: alpha, weight: weight, bias: bias)
+    return runLearnedPSU("ipsu", reset == .linear ? .ipsuLinear : .ipsuSigmoid, x, weight: weight, bias: bias,
+                         alpha: alpha, threshold: threshold, tau: tau, surrogate: surrogate, keepMembrane: false,
+                         recorder: recorder).spikes
+}
+
+/// IPSU as the paper writes it, with T×T `cblas_sgemm` calls over [T, M] and element-wise
+/// passes; the reference the fused `ipsu` is tested against (same values up to rounding).
+func ipsuByTimeMixing(_ x: Tensor, weight: Tensor, bias: Tensor, alpha: Tensor, ipsuReset reset: IPSUReset = .linear,
+                      threshold: Float = 1, tau: Float = 2, surrogate: Surrogate.Kind = .atan,
+                      recorder: FiringRateRecorder? = nil) -> (spikes: Tensor, membrane: Tensor) {
     let (t, m) = TimeMixing.extent(of: x.shape, "ipsu")
     checkPSUInputs("ipsu", x, alpha: alpha, weight: weight, bias: bias)
     let mats = PSUMatrices.cached(timeSteps: t, tau: tau)
@@ -181,9 +211,34 @@ public func ipsu(_ x: Tensor, weight: Tensor, bias: Tensor, alpha: Tensor, ipsuR
 }
 
 /// RPSU: V = A·X + R·σ((W ⊙ M)·X + b), S = Θ(V − V_th) (strict). W [T, T], b [T] and α learnable.
+/// Returns the spikes and the membrane V, both shaped like X.
+///
+/// Runs as one fused pass over tiles of neurons (`LearnedPSUKernel`), not T×T GEMMs;
+/// `rpsuByTimeMixing` is the product form it is tested against.
 public func rpsu(_ x: Tensor, weight: Tensor, bias: Tensor, alpha: Tensor, threshold: Float = 1,
                  tau: Float = 2, surrogate: Surrogate.Kind = .atan,
                  recorder: FiringRateRecorder? = nil) -> (spikes: Tensor, membrane: Tensor) {
+    checkPSUInputs("rpsu", x, alpha: alpha, weight: weight, bias: bias)
+    let (spikes, membrane) = runLearnedPSU("rpsu", .rpsu, x, weight: weight, bias: bias, alpha: alpha,
+                                           threshold: threshold, tau: tau, surrogate: surrogate, keepMembrane: true,
+                                           recorder: recorder)
+    return (spikes, membrane!)
+}
+
+/// The spikes of `rpsu` alone (bit for bit, same gradients); V is never written out.
+public func rpsuSpikes(_ x: Tensor, weight: Tensor, bias: Tensor, alpha: Tensor, threshold: Float = 1,
+                       tau: Float = 2, surrogate: Surrogate.Kind = .atan,
+                       recorder: FiringRateRecorder? = nil) -> Tensor {
+    checkPSUInputs("rpsuSpikes", x, alpha: alpha, weight: weight, bias: bias)
+    return runLearnedPSU("rpsu", .rpsu, x, weight: weight, bias: bias, alpha: alpha, threshold: threshold, tau: tau,
+                         surrogate: surrogate, keepMembrane: false, recorder: recorder).spikes
+}
+
+/// RPSU as the paper writes it, with T×T `cblas_sgemm` calls; the reference the fused `rpsu`
+/// is tested against (same values up to rounding).
+func rpsuByTimeMixing(_ x: Tensor, weight: Tensor, bias: Tensor, alpha: Tensor, threshold: Float = 1,
+                      tau: Float = 2, surrogate: Surrogate.Kind = .atan,
+                      recorder: FiringRateRecorder? = nil) -> (spikes: Tensor, membrane: Tensor) {
     let (t, m) = TimeMixing.extent(of: x.shape, "rpsu")
     checkPSUInputs("rpsu", x, alpha: alpha, weight: weight, bias: bias)
     let mats = PSUMatrices.cached(timeSteps: t, tau: tau)

@@ -189,11 +189,13 @@ extension Bench {
 extension Bench {
     struct Neurons: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Neuron variants over T = 1…64 (2^20 neurons): forward, forward+backward, GB/s vs triad, peak memory; spiking vgg-small steps.",
+            abstract: "Neuron variants over T = 1…64 (2^20 neurons): forward, forward+backward, GB/s vs triad, peak memory; spiking vgg-small steps and their convolutions alone.",
             discussion: """
                 Bytes are counted per tensor a pass must read or write (model in docs/neurons.md); \
-                GB/s is compared with the triad measured in the same run. Compare with SpikingJelly: \
-                benchmarks/peers/neurons.py (make bench-peers).
+                GB/s is compared with the triad measured in the same run. After the vgg-small steps, \
+                vgg_small_convolutions times the step's six convolutions alone at its shapes: the least \
+                time any step spends in them. Compare with SpikingJelly: benchmarks/peers/neurons.py \
+                (make bench-peers).
                 """)
 
         @Flag(help: "Print the report as JSON on standard output instead of a table.")
@@ -210,7 +212,7 @@ extension Bench {
         @Option(name: .customLong("time-steps"), help: ArgumentHelp("Only these T, comma-separated (default: 1,2,4,8,16,32,64; --quick 1,8,64).", valueName: "T,..."))
         var timeSteps: String?
 
-        @Flag(name: .customLong("no-vgg"), help: "Skip the vgg-small training steps.")
+        @Flag(name: .customLong("no-vgg"), help: "Skip the vgg-small training steps and convolutions.")
         var noVGG = false
 
         func validate() throws {

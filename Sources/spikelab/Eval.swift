@@ -16,6 +16,9 @@ struct Eval: ParsableCommand {
             `spikelab score segmentation --truth <masks> --pred DIR`. \
             A detection run reports VOC all-point mAP@0.5 and COCO mAP@[.50:.95]; --detections DIR \
             writes DIR/ground_truth.json and DIR/<split>.json (COCO formats) for `spikelab score detection`.
+            --recalibrate-bn first re-estimates every batch-norm layer's running statistics from the \
+            training split with the weights fixed ("precise BN"), which tells stale statistics apart \
+            from overfitting when evaluation falls far below training accuracy.
             Exit codes: 0 done, 2 bad arguments or no such checkpoint, 3 unreadable checkpoint or missing data.
             """)
 
@@ -37,6 +40,10 @@ struct Eval: ParsableCommand {
     @Option(help: "Detection runs: write ground_truth.json and <split>.json (COCO formats) into this folder.")
     var detections: String?
 
+    @Flag(name: .customLong("recalibrate-bn"),
+          help: "Before evaluating, re-estimate the batch-norm running statistics with the weights fixed: one pass over the training split (data.subset, no augmentation), each batch weighted equally. A diagnostic of stale running statistics; the checkpoint is not changed.")
+    var recalibrateBatchNorm = false
+
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
@@ -57,7 +64,8 @@ struct Eval: ParsableCommand {
         do {
             let file = try CheckpointEvaluation.locate(path, which: checkpoint.flatMap { CheckpointEvaluation.Which(rawValue: $0) })
             let evaluation = try CheckpointEvaluation.run(checkpointAt: file, split: CheckpointEvaluation.Split(rawValue: split)!,
-                                                          threads: threads, predictions: predictions)
+                                                          threads: threads, predictions: predictions,
+                                                          recalibrateBatchNorm: recalibrateBatchNorm)
             if let detections {
                 guard let result = evaluation.detection else {
                     FileHandle.standardError.write(Data("error: --detections applies to detection runs; \(file) is a checkpoint of \(evaluation.manifestName), which is not one\n".utf8))

@@ -87,6 +87,76 @@ struct EventDemoTests {
         #expect(cached.filter { $0.hasSuffix(".h5") }.count == 2)
     }
 
+    @Test("spikelab eval of an event run gives the test metrics the run logged: time-major frames, and the manifest's seed drawing CIFAR10-DVS's random_90 split")
+    func evaluationOfEventRunMatchesTheRun() throws {
+        let root = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // A CIFAR10-DVS layout: 11 AEDAT 2.0 recordings per class, each 2048 events filling a
+        // 32 × 32 block whose place depends on class and file, so every recording gives
+        // different frames and the network's outputs differ between recordings (a silent
+        // network's constant output would score any balanced test set alike).
+        for (k, name) in CIFAR10DVS.classNames.enumerated() {
+            try FileManager.default.createDirectory(atPath: "\(root)/dvs/\(name)", withIntermediateDirectories: true)
+            for i in 0...10 {
+                let j = (0..<2048).map { $0 }
+                let events = Events(x: j.map { UInt16(k * 9 + $0 % 32) }, y: j.map { UInt16(i * 9 + ($0 / 32) % 32) },
+                                    t: j.map { Int64($0 * 10) }, polarity: j.map { UInt8(($0 / 7) % 2) })
+                try AEDAT2.write(events, to: "\(root)/dvs/\(name)/cifar10_\(name)_\(i).aedat")
+            }
+        }
+        // Seed 5, not the default 0: evaluating with another seed's random_90 split would test on
+        // other recordings (some of them training ones).
+        let yaml = """
+            name: eval-event-run
+            paper: demo
+            seed: 5
+            data: {loader: cifar10_dvs, root: \(root)/dvs, split: random_90, batch_size: 16, eval_batch_size: 16, resize: 34,
+                   frames: {time_steps: 2, split_by: number}}
+            model: {arch: spiking_cnn_28, width: 0.25}
+            neuron: {variant: lif, time_steps: 2, tau: 2.0, v_threshold: 0.5, v_reset: 0.0, surrogate: {kind: sigmoid, alpha: 4.0}}
+            training: {mode: direct, epochs: 1, loss: ce, optimizer: {kind: adam, lr: 1.0e-3}, schedule: {kind: cosine}}
+            checkpoint: {every_epochs: 1}
+            """
+        let manifest = try Manifest.load(yaml: yaml, path: root + "/eval-event-run.yaml")
+        let runner = try Runner.start(manifest, directory: root + "/run",
+                                      options: RunOptions(threads: 2, progress: ProgressReporter(output: FileHandle.nullDevice, interactive: false),
+                                                          handleSignals: false))
+        #expect(try runner.run() == .finished)
+        let rows = try String(contentsOfFile: runner.metricsPath, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        let logged = Dictionary(uniqueKeysWithValues: zip(rows[0], rows[1]))
+
+        // The checkpoint's evaluation batcher serves exactly the run's test batches.
+        let loaded = try LoadedCheckpoint(path: runner.lastCheckpointPath)
+        let mine = try loaded.batcher(split: .test), theirs = runner.testBatcher
+        defer { mine.stopPrefetching(); theirs.stopPrefetching() }
+        theirs.restore(.start)
+        var batches = 0
+        while let expected = try theirs.next() {
+            let batch = try #require(try mine.next())
+            #expect(batch.inputs.shape == expected.inputs.shape && batch.inputs.shape[0] == 2)  // [T, N, 2, 34, 34]
+            #expect(batch.inputs.array == expected.inputs.array && batch.labels.int32Array == expected.labels.int32Array)
+            batches += 1
+        }
+        let extra = try mine.next()
+        #expect(batches == 2 && extra == nil)
+
+        let evaluation = try CheckpointEvaluation.run(checkpointAt: runner.lastCheckpointPath, split: .test)
+        #expect(evaluation.result.samples == 20)
+        for (name, value) in zip(evaluation.metrics, evaluation.result.values) {
+            let text = try #require(logged["test_" + name])
+            let expected = try #require(Double(text))
+            #expect(Swift.abs(value - expected) <= 1e-9 * max(1, Swift.abs(expected)), "test_\(name): eval \(value), run \(expected)")
+        }
+        #expect(try CheckpointEvaluation.run(checkpointAt: runner.lastCheckpointPath, split: .train).result.samples == 90)
+
+        // --recalibrate-bn: one pass over the 90 training recordings in evaluation-size batches.
+        let recalibrated = try CheckpointEvaluation.run(checkpointAt: runner.lastCheckpointPath, split: .test, recalibrateBatchNorm: true)
+        let batchSize = manifest.experiment.data.evalBatchSize
+        #expect(recalibrated.recalibrationBatches == (90 + batchSize - 1) / batchSize)
+        #expect(try recalibrated.json().contains("\"recalibrated_bn_batches\""))
+        #expect(try !evaluation.json().contains("recalibrated_bn_batches"))
+    }
+
     @Test("the full demo set (1000 / 200) trains one epoch of the cpu profile",
           .enabled(if: fashionAvailable && ProcessInfo.processInfo.environment["SPIKELAB_LONG_TESTS"] == "1"))
     func fullDemoEpoch() throws {

@@ -7,7 +7,7 @@ shape as SpikeLab: LIFNode (step_mode='m') and PSN by default, and on request IF
 ParametricLIFNode, MaskedPSN (k = 2, lambda = 1) and SlidingPSN (k = 2); forward under no_grad,
 and forward + backward of <g, S>.
 Then the spiking vgg-small training step (T = 4, batch 32) with LIF and the other SpikingJelly
-neurons. Reads SpikeLab's JSON report (spikelab bench neurons --json) and prints the ratio
+neurons, and the step's six convolutions alone at its shapes (vgg_small_convolutions). Reads SpikeLab's JSON report (spikelab bench neurons --json) and prints the ratio
 SpikingJelly time / SpikeLab time (> 1: SpikeLab faster) as Markdown.
 
     python benchmarks/peers/neurons.py --spikelab results/bench/neurons.json --markdown results/bench/neurons-peers.md
@@ -138,6 +138,39 @@ def vgg_small(variant, quick):
     return result(f"vgg_small_{variant}_step", best, med, N / best, "images/s")
 
 
+def vgg_small_convolutions(quick):
+    """The step's six convolutions alone at its shapes (128 = T 4 x batch 32 images), each pass timed
+    alone as spikelab's vgg_small_convolutions does: forward (no graph), backward-data (all but the first
+    layer), backward-weights; the sum of the passes' best (median) times."""
+    reps = 2 if quick else 8
+    n = 4 * 32
+    best_sum = med_sum = flops = 0.0
+    for index, (c, o, s) in enumerate([(3, 64, 32), (64, 128, 32), (128, 256, 16), (256, 256, 16), (256, 512, 8), (512, 512, 8)]):
+        x = torch.rand(n, c, s, s) * 2 - 1
+        w = torch.randn(o, c, 3, 3) * (2.0 / (o * 9)) ** 0.5
+        g = torch.rand(n, o, s, s) * 2 - 1
+        layer_flops = 2.0 * n * o * s * s * c * 9
+        with torch.no_grad():
+            b, m = measure(lambda: F.conv2d(x, w, padding=1), reps)
+        best_sum, med_sum, flops = best_sum + b, med_sum + m, flops + layer_flops
+        for want_x in ([True, False] if index > 0 else [False]):
+            x.requires_grad_(want_x)
+            w.requires_grad_(not want_x)
+            times = []
+            for rep in range(reps + 1):
+                x.grad = w.grad = None
+                y = F.conv2d(x, w, padding=1)
+                t0 = time.perf_counter()
+                y.backward(g)
+                if rep > 0:
+                    times.append(time.perf_counter() - t0)
+            times.sort()
+            best_sum, med_sum, flops = best_sum + times[0], med_sum + times[len(times) // 2], flops + layer_flops
+        x.requires_grad_(False)
+        w.requires_grad_(False)
+    return result("vgg_small_convolutions", best_sum, med_sum, flops / best_sum / 1e9, "GFLOP/s")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--spikelab", help="SpikeLab's JSON report (spikelab bench neurons --json)")
@@ -177,6 +210,9 @@ def main():
     for variant in vgg_variants:
         print(f"spikingjelly vgg-small training step: {variant}", flush=True)
         peer.append(vgg_small(variant, quick))
+    if vgg_variants:
+        print("pytorch vgg-small convolutions alone", flush=True)
+        peer.append(vgg_small_convolutions(quick))
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({"torch": torch.__version__, "spikingjelly": spikingjelly_version(), "threads": threads,

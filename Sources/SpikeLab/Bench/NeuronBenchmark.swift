@@ -19,8 +19,7 @@ import SpikeTensor
 /// | if, lif, plif | x, S: 8 | forward 8 (nothing saved), backward x, g, ∂x: 12 → 20 |
 /// | general_snn | x, S, mem: 12 | 12 (mem is the saved value) + mem, g, ∂x: 24 |
 /// | psn, masked_psn, sliding_psn | x, S: 8 | forward 12 (+ H saved), backward H, g, x, ∂x: 16 → 28 |
-/// | psu (fused) | x, S: 8 | forward 8 (nothing saved), backward x, g, ∂x: 12 → 20 |
-/// | ipsu, rpsu | x, S, V: 12 | forward 16 (+ V − V_th saved), backward saved, g, x, ∂x: 16 → 32 |
+/// | psu, ipsu, rpsu (fused) | x, S: 8 | forward 8 (nothing saved), backward x, g, ∂x: 12 → 20 |
 /// | spikepack (per neuron, not per step) | v, out: 8 | forward 9 (+ 1-byte mask), backward g, mask, v, ∂v: 13 → 22 |
 ///
 /// Peak memory is the largest `StoragePool.shared.liveBytes` during one forward+backward above
@@ -100,6 +99,7 @@ public struct NeuronBenchmark {
         guard includeVGG else { return report }
         let vggVariants: [NeuronSpec.Variant] = quick ? [.lif] : chosen
         for variant in vggVariants { report.measurements.append(vggSmallStep(variant)) }
+        report.measurements.append(vggSmallConvolutions())
         return report
     }
 
@@ -111,8 +111,7 @@ public struct NeuronBenchmark {
         case .if, .lif, .plif: (8, 20)
         case .generalSNN: (12, 24)
         case .psn, .maskedPSN, .slidingPSN: (8, 28)
-        case .psu: (8, 20)
-        case .ipsu, .rpsu: (12, 32)
+        case .psu, .ipsu, .rpsu: (8, 20)
         case .spikePack: (8, 22)
         case .relu: (8, 16)
         }
@@ -239,6 +238,36 @@ public struct NeuronBenchmark {
             repetitions: reps)
         measurement.peakBytes = peak
         return measurement
+    }
+}
+
+extension NeuronBenchmark {
+    /// The six 3×3 convolutions of the spiking vgg-small step at its shapes (T = 4 × batch 32 =
+    /// 128 images folded), each pass timed alone through the same engine call the step makes:
+    /// forward and backward-weights of all six, backward-data of all but the first (the step
+    /// needs no gradient of its input images). The sum of the passes' best times is what the
+    /// step spends in convolutions at the least — a floor no neuron kernel can lower — and
+    /// the step's time above it is everything else (batch norm, neurons, pooling, loss, update).
+    func vggSmallConvolutions() -> BenchmarkMeasurement {
+        let images = 4 * 32
+        let layers = [(3, 64, 32), (64, 128, 32), (128, 256, 16), (256, 256, 16), (256, 512, 8), (512, 512, 8)]
+            .map { EngineBenchmark.ConvLayer(name: "vgg_small_conv_\($0.0)x\($0.1)_\($0.2)x\($0.2)", batch: images,
+                                             channels: $0.0, out: $0.1, size: $0.2, kernel: 3) }
+        log("vgg-small convolutions alone: 6 layers, \(images) images (T = 4 × batch 32)")
+        let engine = EngineBenchmark(quick: quick, log: log)
+        var best = 0.0, median = 0.0, flops = 0.0
+        for (index, layer) in layers.enumerated() {
+            for pass in engine.convolution(layer) where index > 0 || !pass.name.hasSuffix("_backward_data") {
+                best += pass.seconds
+                median += pass.medianSeconds
+                flops += layer.flops
+            }
+        }
+        return BenchmarkMeasurement(
+            name: "vgg_small_convolutions",
+            description: "the spiking vgg-small step's 6 convolutions alone at its shapes (128 images = T 4 × batch 32): forward + backward-weights of all, backward-data of all but the first; sum of each pass's best (median) time: the least time the step spends in convolutions",
+            seconds: best, medianSeconds: median, throughput: flops / best / 1e9, unit: "GFLOP/s",
+            repetitions: quick ? 2 : 8)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SpikeData
+import SpikeNN
 import SpikeTensor
 
 /// `spikelab eval`: a checkpoint's model evaluated on a split of its own manifest's data,
@@ -35,6 +36,9 @@ public struct CheckpointEvaluation {
     public var predictionsWritten = 0
     /// A detector's evaluation with its detections (detection runs), nil otherwise.
     public var detection: DetectionEvaluation? = nil
+    /// Training batches the batch-norm running statistics were re-estimated on before evaluating
+    /// (`recalibrateBatchNorm`), nil when the checkpoint's own statistics were used.
+    public var recalibrationBatches: Int? = nil
 
     /// The checkpoint file `path` names: the file itself, or `checkpoints/<which>.h5` of a run
     /// directory (`which` defaults to last; it is an error with a file path).
@@ -65,10 +69,23 @@ public struct CheckpointEvaluation {
     ///
     /// With `predictions` (segmentation only), every evaluated image's predicted mask is written
     /// there as `<image id>.png`, a VOC-palette PNG at the size it was scored at.
+    ///
+    /// With `recalibrateBatchNorm`, the batch-norm running statistics are first re-estimated with
+    /// the weights fixed, from one pass over the training split (`data.subset`, no augmentation,
+    /// unshuffled; `SpikeNN.recalibrateBatchNorm`); the checkpoint file is not changed. A
+    /// diagnostic: it shows how much of a train/test gap comes from running statistics that lag
+    /// behind the weights (results/README.md, "PSU family: train/test gap").
     public static func run(checkpointAt path: String, split: Split, threads: Int? = nil,
-                           predictions: String? = nil) throws -> CheckpointEvaluation {
+                           predictions: String? = nil, recalibrateBatchNorm recalibrate: Bool = false) throws -> CheckpointEvaluation {
         let loaded = try LoadedCheckpoint(path: path, threads: threads)
         let checkpoint = loaded.checkpoint, experiment = loaded.experiment
+        var recalibrationBatches: Int?
+        if recalibrate {
+            let source = try loaded.batcher(split: .train)
+            defer { source.stopPrefetching() }
+            source.restore(.start)
+            recalibrationBatches = try recalibrateBatchNorm(loaded.model) { try source.next()?.inputs }
+        }
         if experiment.task == .detection {
             if predictions != nil { throw EvaluationError.predictionsNeedSegmentation(task: experiment.task.rawValue) }
             // Evaluated here rather than through DetectionTask so the detections themselves
@@ -81,7 +98,7 @@ public struct CheckpointEvaluation {
                                         metrics: ["loss", "map50", "map"],
                                         result: TaskEvaluation(values: [d.loss, d.map50 ?? .nan, d.map], firingRate: d.firingRate,
                                                                samples: d.samples),
-                                        detection: d)
+                                        detection: d, recalibrationBatches: recalibrationBatches)
         }
         let task = try RunTasks.make(experiment)
         if predictions != nil && !(task is SegmentationTask) {
@@ -102,7 +119,7 @@ public struct CheckpointEvaluation {
         return CheckpointEvaluation(checkpointPath: path, manifestName: experiment.name, epoch: checkpoint.epoch,
                                     globalStep: checkpoint.globalStep, split: split, threads: Threads.count,
                                     metrics: task.testColumns.map { String($0.dropFirst("test_".count)) },
-                                    result: result, predictionsWritten: written)
+                                    result: result, predictionsWritten: written, recalibrationBatches: recalibrationBatches)
     }
 
     /// Plain text, one value per line.
@@ -110,6 +127,9 @@ public struct CheckpointEvaluation {
         let r = result
         var lines = ["\(checkpointPath): \(manifestName), epoch \(epoch), global step \(globalStep)",
                      "split        \(split.rawValue) (\(r.samples) samples, \(threads) threads)"]
+        if let recalibrationBatches {
+            lines.append("batch norm   running statistics re-estimated on \(recalibrationBatches) training batches")
+        }
         for (name, value) in zip(metrics, r.values) {
             let padded = name.padding(toLength: 12, withPad: " ", startingAt: 0)
             lines.append("\(padded) \(String(format: name == "loss" ? "%.6f" : "%.4f", value))")
@@ -128,6 +148,7 @@ public struct CheckpointEvaluation {
         ]
         for (name, value) in zip(metrics, result.values) { object[name] = value.isNaN ? NSNull() : value as Any }
         if let detection { object["detections"] = detection.detections.count }
+        if let recalibrationBatches { object["recalibrated_bn_batches"] = recalibrationBatches }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }

@@ -51,6 +51,13 @@ public enum ExperimentBuilder {
         .cifarConvNet, .seqCIFARConv1d, .dvsVGG, .spikformer, .yoloTiny, .fcn, .generalSNNCNN, .generalSNNLSTM,
     ]
 
+    /// Whether the loader's batches are time-major: camera-event frames [T, 2, H, W] become time
+    /// steps [T, N, …]; sequence loaders (SHD, speech) hand [N, T, F] to their models, which mix
+    /// along time before going time-major. Every batcher a model is fed from must agree.
+    public static func isTimeMajor(_ data: DataSettings) -> Bool {
+        ManifestSchema.cameraEventLoaders.contains(data.loader.rawValue)
+    }
+
     /// The training and test datasets of the manifest's loader (`seed` draws CIFAR10-DVS's `random_90` split).
     public static func datasets(_ data: DataSettings, root: String, seed: Int = 0) throws -> (train: any ClassificationDataset, test: any ClassificationDataset) {
         do {

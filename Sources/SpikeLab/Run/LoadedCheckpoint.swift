@@ -37,16 +37,21 @@ public struct LoadedCheckpoint {
 
     /// An unshuffled evaluation batcher over `split` of the manifest's data (call
     /// `stopPrefetching()` when done); a detection manifest's letterboxes its images.
+    ///
+    /// The same data the run trained and was tested on: the manifest's seed draws the split
+    /// where the loader's split is random (CIFAR10-DVS `random_90`), and camera-event frames
+    /// come time-major ([T, N, …]), as the runner's batchers serve them.
     public func batcher(split: CheckpointEvaluation.Split) throws -> any BatchSource {
         if experiment.task == .detection {
             return try DetectionSetup(experiment).evalBatcher(split: split == .test ? .test : .train)
         }
-        let datasets = try ExperimentBuilder.datasets(experiment.data, root: experiment.data.expandedRoot)
+        let datasets = try ExperimentBuilder.datasets(experiment.data, root: experiment.data.expandedRoot,
+                                                      seed: experiment.seed)
         let transforms = try ExperimentBuilder.transforms(experiment.data)
         return Batcher(dataset: split == .test ? datasets.test : datasets.train,
                        batchSize: experiment.data.evalBatchSize, shuffle: false,
                        subset: split == .test ? experiment.data.testSubset : experiment.data.subset,
                        seed: UInt64(experiment.seed), transforms: transforms.eval,
-                       prefetch: experiment.data.prefetch)
+                       prefetch: experiment.data.prefetch, timeMajor: ExperimentBuilder.isTimeMajor(experiment.data))
     }
 }

@@ -153,9 +153,7 @@ public final class Runner {
         try ExperimentBuilder.checkFit(train: datasets.train, test: datasets.test, experiment)
         let transforms = try ExperimentBuilder.transforms(experiment.data)
         let seed = UInt64(experiment.seed)
-        // Camera-event frames [T, 2, H, W] become time steps [T, N, …]; sequence loaders (SHD,
-        // speech) hand [N, T, F] to their models, which mix along time before going time-major.
-        let timeMajor = ManifestSchema.cameraEventLoaders.contains(experiment.data.loader.rawValue)
+        let timeMajor = ExperimentBuilder.isTimeMajor(experiment.data)
         trainBatcher = Batcher(dataset: datasets.train, batchSize: experiment.data.batchSize, shuffle: true,
                                subset: experiment.data.subset, seed: seed, transforms: transforms.train,
                                prefetch: experiment.data.prefetch, timeMajor: timeMajor)

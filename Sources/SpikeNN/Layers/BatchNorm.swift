@@ -22,7 +22,8 @@ public class BatchNorm: Module {
     /// Added to the variance before the square root.
     public let eps: Float
     /// Weight of the newest batch in the running statistics; nil averages all batches equally.
-    public let momentum: Float?
+    /// Set only by `recalibrateBatchNorm`, which averages equally while it runs.
+    public internal(set) var momentum: Float?
 
     init(featureCount: Int, eps: Float, momentum: Float?, affine: Bool, trackRunningStats: Bool) {
         precondition(featureCount >= 1, "BatchNorm: feature count must be positive, got \(featureCount)")
@@ -38,6 +39,15 @@ public class BatchNorm: Module {
         runningMean = trackRunningStats ? Tensor.zeros([featureCount]) : nil
         runningVar = trackRunningStats ? Tensor.ones([featureCount]) : nil
         numBatchesTracked = trackRunningStats ? Tensor(int32: [0], shape: []) : nil
+    }
+
+    /// Running mean 0, variance 1 and no batches tracked, as at construction (PyTorch's
+    /// `reset_running_stats`); γ and β are kept.
+    public func resetRunningStatistics() {
+        guard let mean = runningMean, let variance = runningVar, let counter = numBatchesTracked else { return }
+        mean.floats.update(repeating: 0)
+        variance.floats.update(repeating: 1)
+        counter.int32s[0] = 0
     }
 
     /// Normalises `x` ([N, C, …]) by the mode's statistics.

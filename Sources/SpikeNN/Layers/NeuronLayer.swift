@@ -136,7 +136,7 @@ public final class NeuronLayer: Module, UnaryLayer {
     }
 
     /// The spikes of `multiStep(x)` alone, bit for bit and with the same gradients. IF, LIF,
-    /// PLIF and PSU then never write their membrane (a third less forward traffic); the other
+    /// PLIF and the PSU family then never write their membrane (a third less forward traffic); the other
     /// variants compute it anyway and drop it.
     public func spikes(_ x: Tensor) -> Tensor {
         switch spec.variant {
@@ -147,6 +147,13 @@ public final class NeuronLayer: Module, UnaryLayer {
         case .psu:
             psuSpikes(x, alpha: alpha!, threshold: spec.resolvedThreshold, tau: spec.tau,
                       surrogate: spec.resolvedSurrogate.kind, recorder: firingRate)
+        case .ipsu:
+            ipsuSpikes(x, weight: weight!, bias: bias!, alpha: alpha!, ipsuReset: spec.ipsuReset,
+                       threshold: spec.resolvedThreshold, tau: spec.tau, surrogate: spec.resolvedSurrogate.kind,
+                       recorder: firingRate)
+        case .rpsu:
+            rpsuSpikes(x, weight: weight!, bias: bias!, alpha: alpha!, threshold: spec.resolvedThreshold, tau: spec.tau,
+                       surrogate: spec.resolvedSurrogate.kind, recorder: firingRate)
         default: multiStep(x).spikes
         }
     }
