@@ -26,6 +26,8 @@ from spikingjelly.activation_based import functional, layer, neuron, surrogate
 
 import spikingjelly
 
+from engine import conv  # the engine comparison's conv2d timing, same directory
+
 
 def measure(fn, reps, warmup=1):
     for _ in range(warmup):
@@ -140,34 +142,17 @@ def vgg_small(variant, quick):
 
 def vgg_small_convolutions(quick):
     """The step's six convolutions alone at its shapes (128 = T 4 x batch 32 images), each pass timed
-    alone as spikelab's vgg_small_convolutions does: forward (no graph), backward-data (all but the first
-    layer), backward-weights; the sum of the passes' best (median) times."""
-    reps = 2 if quick else 8
-    n = 4 * 32
+    alone by engine.py's conv(), as spikelab's vgg_small_convolutions reuses its engine benchmark:
+    forward (no graph), backward-data (all but the first layer), backward-weights; the sum of the
+    passes' best (median) times."""
     best_sum = med_sum = flops = 0.0
     for index, (c, o, s) in enumerate([(3, 64, 32), (64, 128, 32), (128, 256, 16), (256, 256, 16), (256, 512, 8), (512, 512, 8)]):
-        x = torch.rand(n, c, s, s) * 2 - 1
-        w = torch.randn(o, c, 3, 3) * (2.0 / (o * 9)) ** 0.5
-        g = torch.rand(n, o, s, s) * 2 - 1
-        layer_flops = 2.0 * n * o * s * s * c * 9
-        with torch.no_grad():
-            b, m = measure(lambda: F.conv2d(x, w, padding=1), reps)
-        best_sum, med_sum, flops = best_sum + b, med_sum + m, flops + layer_flops
-        for want_x in ([True, False] if index > 0 else [False]):
-            x.requires_grad_(want_x)
-            w.requires_grad_(not want_x)
-            times = []
-            for rep in range(reps + 1):
-                x.grad = w.grad = None
-                y = F.conv2d(x, w, padding=1)
-                t0 = time.perf_counter()
-                y.backward(g)
-                if rep > 0:
-                    times.append(time.perf_counter() - t0)
-            times.sort()
-            best_sum, med_sum, flops = best_sum + times[0], med_sum + times[len(times) // 2], flops + layer_flops
-        x.requires_grad_(False)
-        w.requires_grad_(False)
+        n = 4 * 32
+        for m in conv(f"vgg_small_conv_{c}x{o}_{s}x{s}", n, c, o, s, quick):
+            if index == 0 and m["name"].endswith("_backward_data"):
+                continue
+            best_sum, med_sum = best_sum + m["seconds"], med_sum + m["medianSeconds"]
+            flops += 2.0 * n * o * s * s * c * 9
     return result("vgg_small_convolutions", best_sum, med_sum, flops / best_sum / 1e9, "GFLOP/s")
 
 
