@@ -3,7 +3,8 @@
 # 2^20 neurons, one thread, `-target-cpu haswell` as Package.swift builds SpikeNeurons on this
 # machine). Thread CPU time, not wall time, so other processes on a shared machine distort it
 # less. Compiles the kernel file (up to its Tensor-level entry point) with Lanes8, Surrogate and
-# SpikeTensor's chunking functions (thread count fixed at 1) into a scratch directory.
+# SpikeTensor's chunking functions (thread count fixed at 1) into a scratch directory
+# (stage_kernel.sh).
 #
 #   benchmarks/micro/learned_psu_cpu_time.sh [runs] [forms] [steps]
 #   e.g. benchmarks/micro/learned_psu_cpu_time.sh 3 "ipsu-linear rpsu" "8 24"
@@ -11,15 +12,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-src=$root/Sources/SpikeNeurons
-cp "$src/Lanes8.swift" "$src/Surrogate.swift" "$work/"
-sed '/^\/\/\/ Runs IPSU\/RPSU with the fused kernel/,$d; /^import SpikeTensor$/d' \
-  "$src/LearnedPSUKernel.swift" > "$work/Kernel.swift"
-{ echo "import Dispatch"; sed -n '/^\/\/\/ Runs `body` over `0..<count` split/,$p' "$root/Sources/SpikeTensor/Threads.swift" \
-  | sed 's/Threads\.count/1/g'; } > "$work/Chunks.swift"
+source "$root/benchmarks/micro/stage_kernel.sh"
+stage_kernel "$work" LearnedPSUKernel.swift '/// Runs IPSU/RPSU with the fused kernel'
 cp "$root/benchmarks/micro/learned_psu_cpu_time_main.swift" "$work/main.swift"
 cd "$work"
-swiftc -O -wmo -target-cpu haswell Lanes8.swift Surrogate.swift Kernel.swift Chunks.swift main.swift -o driver 2>/dev/null
+swiftc -O -wmo -target-cpu haswell Lanes8.swift Surrogate.swift Kernel.swift Chunks.swift cpu_time_support.swift main.swift -o driver 2>/dev/null
 for _ in $(seq "${1:-3}"); do
   for form in ${2:-ipsu-linear ipsu-sigmoid rpsu}; do
     for t in ${3:-8 16 24}; do

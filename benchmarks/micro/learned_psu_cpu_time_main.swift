@@ -2,7 +2,6 @@
 // over x = [T, 2^20] uniform in [−0.5, 2.5), upstream gradient uniform in [−1, 1), W with
 // entries in [−0.5, 0.5), b = 0.1; best of 5 thread-CPU times of the forward and the backward
 // (dX, dW, db, dα). Arguments: form (ipsu-linear | ipsu-sigmoid | rpsu), T.
-import Dispatch
 import Foundation
 
 let arguments = CommandLine.arguments
@@ -10,40 +9,16 @@ let formName = arguments.count > 1 ? arguments[1] : "ipsu-linear"
 let steps = arguments.count > 2 ? Int(arguments[2])! : 8
 let form: LearnedPSUKernel.Form = formName == "rpsu" ? .rpsu : formName == "ipsu-sigmoid" ? .ipsuSigmoid : .ipsuLinear
 let width = 1 << 20, n = steps * width
-func buffer() -> UnsafeMutablePointer<Float> {
-    let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
-    p.initialize(repeating: 0, count: n)
-    return p
-}
-let x = buffer(), spikes = buffer(), g = buffer(), dx = buffer()
-var state: UInt64 = 1
-for i in 0..<n {
-    state = state &* 6364136223846793005 &+ 1442695040888963407
-    x[i] = Float(state >> 40) / Float(1 << 24) * 3 - 0.5
-    g[i] = Float((state >> 20) & 0xffff) / 65536 * 2 - 1
-}
+let x = zeroedFloats(n), spikes = zeroedFloats(n), g = zeroedFloats(n), dx = zeroedFloats(n)
+fillInputs(x: x, g: g, count: n)
 let weight = (0..<(steps * steps)).map { Float(($0 * 7919) % 1000) / 1000 - 0.5 }
 var reset = [Float](repeating: 0, count: steps * steps)
 for i in 0..<steps { for j in 0..<i { reset[i * steps + j] = -Float(pow(0.5, Double(i - j))) } }
 let kernel = LearnedPSUKernel(form: form, weight: weight, bias: [Float](repeating: 0.1, count: steps), reset: reset,
                               tau: 2, threshold: 1, steps: steps, width: width)
-func cpuMilliseconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) * 1e3 + Double(ts.tv_nsec) / 1e6
-}
-func best(_ body: () -> Void) -> Double {
-    var result = Double.infinity
-    for _ in 0..<5 {
-        let start = cpuMilliseconds()
-        body()
-        result = min(result, cpuMilliseconds() - start)
-    }
-    return result
-}
-let forward = best { kernel.forward(x: x, spikes: spikes, membrane: nil) }
+let forward = bestCPUTime(repetitions: 5) { kernel.forward(x: x, spikes: spikes, membrane: nil) }
 var checksum = 0.0
-let backward = best {
+let backward = bestCPUTime(repetitions: 5) {
     let r = kernel.backward(x: x, gradSpikes: g, gradMembrane: nil, surrogate: .atan, alpha: 2, gradInput: dx,
                             wantWeight: true, wantBias: true, wantAlpha: true)
     checksum = r.alpha + (r.weight?.reduce(0, +) ?? 0)
