@@ -276,7 +276,6 @@ public enum ImageNet {
                              test: (images: Tensor, labels: Tensor), flatValidation: Bool = false, quality: Int = 90) throws {
         precondition(!wnids.isEmpty && wnids == wnids.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) },
                      "need one or more wnids in byte-wise order (the class index is the sorted position)")
-        let fm = FileManager.default
         func image(_ images: Tensor, _ i: Int, _ path: String) throws {
             let sample = Tensor(shape: Array(images.shape.dropFirst()), dtype: .uint8, storage: images.storage,
                                 offset: images.offset + i * images.shape.dropFirst().reduce(1, *))
@@ -286,15 +285,9 @@ public enum ImageNet {
                 throw DataError.unwritable(file: root + "/" + path, reason: error.description)
             }
         }
-        do {
-            try fm.createDirectory(atPath: root + "/val", withIntermediateDirectories: true)
-            for wnid in wnids {
-                try fm.createDirectory(atPath: root + "/train/\(wnid)", withIntermediateDirectories: true)
-                if !flatValidation { try fm.createDirectory(atPath: root + "/val/\(wnid)", withIntermediateDirectories: true) }
-            }
-        } catch {
-            throw DataError.unwritable(file: root, reason: error.localizedDescription)
-        }
+        try DataError.createDirectories([root + "/val"] + wnids.flatMap { wnid in
+            [root + "/train/\(wnid)"] + (flatValidation ? [] : [root + "/val/\(wnid)"])
+        })
         var perClass = [Int](repeating: 0, count: wnids.count)
         for i in 0..<train.images.shape[0] {
             let label = Int(train.labels.int32s[i])

@@ -228,7 +228,6 @@ public enum TinyImageNet {
         precondition(!wnids.isEmpty && (words.isEmpty || words.count == wnids.count),
                      "need one or more wnids and one words entry per wnid (or none)")
         let directory = root + "/" + folder
-        let fm = FileManager.default
         func text(_ lines: [String], _ path: String) throws {
             do {
                 try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/" + path, atomically: true, encoding: .utf8)
@@ -249,14 +248,7 @@ public enum TinyImageNet {
             let b = boxes?[i] ?? [0, 0, images.shape[3] - 1, images.shape[2] - 1]
             return b.map(String.init).joined(separator: "\t")
         }
-        do {
-            try fm.createDirectory(atPath: directory + "/val/images", withIntermediateDirectories: true)
-            for wnid in wnids {
-                try fm.createDirectory(atPath: directory + "/train/\(wnid)/images", withIntermediateDirectories: true)
-            }
-        } catch {
-            throw DataError.unwritable(file: directory, reason: error.localizedDescription)
-        }
+        try DataError.createDirectories([directory + "/val/images"] + wnids.map { directory + "/train/\($0)/images" })
         try text(wnids, "wnids.txt")
         try text(words.isEmpty ? wnids.map { "\($0)\t\($0)" } : zip(wnids, words).map { "\($0)\t\($1)" }, "words.txt")
         var perClass = [[String]](repeating: [], count: wnids.count)
