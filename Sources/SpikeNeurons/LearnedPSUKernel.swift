@@ -72,7 +72,7 @@ struct LearnedPSUKernel: EightLaneKernel {
         mixing = c
         mixingTransposed = ct
         self.bias = bias
-        forwardTileWidth = tileWidth ?? Self.tileWidth(rows: t + 5, budget: Self.forwardBudget)
+        forwardTileWidth = tileWidth ?? Self.tileWidth(rows: 2 * t + 3, budget: Self.forwardBudget)
         backwardTileWidth = tileWidth ?? Self.tileWidth(rows: 3 * t + 5, budget: Self.backwardBudget)
         precondition(forwardTileWidth >= 8 && forwardTileWidth % 8 == 0 && backwardTileWidth % 8 == 0,
                      "LearnedPSUKernel: tile width must be a positive multiple of 8")
@@ -109,31 +109,26 @@ struct LearnedPSUKernel: EightLaneKernel {
                 let c = mixingBuffer.baseAddress!, b = biasBuffer.baseAddress!
                 parallelChunks(groups, minChunk: minGroupsPerChunk) { range in
                     let span = neurons(range)
-                    // Rows: X[0..<T], two mixed rows, carries H, P, σ(G) of the step before.
-                    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes * (T + 5)) { buffer in
-                        let xs = buffer.baseAddress!, mixed = xs + T * lanes, mixedNext = mixed + lanes
-                        let carries = LearnedPSUCarries(mixedNext + lanes, lanes)
+                    // Rows: X[0..<T], C·X + b [0..<T], carries H, P, σ(G) of the step before.
+                    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes * (2 * T + 3)) { buffer in
+                        let xs = buffer.baseAddress!, mixed = xs + T * lanes
+                        let carries = LearnedPSUCarries(mixed + T * lanes, lanes)
                         var tile = span.lowerBound
                         while tile < span.upperBound {
                             let count = min(forwardTileWidth, span.upperBound - tile), used = (count + 7) / 8
+                            for i in 0..<T { Self.loadRow(x + (i &* M &+ tile), count: count, into: xs + i &* lanes) }
+                            mix(c, bias: b, rows: xs, lanes: lanes, count: used, into: mixed)
                             for i in 0..<T {
-                                let offset = i &* M &+ tile, xRow = xs + i &* lanes
-                                // Rows i and i + 1 of X are copied just before they are first
-                                // needed (their loads overlap the products of the rows before),
-                                // and both rows of C·X are formed in one pass.
-                                if i & 1 == 0 {
-                                    mixRows(i, x: x, tile: tile, count: count, used: used, c: c, b: b, xs: xs, lanes: lanes,
-                                            into: mixed, mixedNext)
+                                let offset = i &* M &+ tile, xRow = xs + i &* lanes, row = mixed + i &* lanes
+                                if F.form != .ipsuLinear {  // the linear IPSU's V is C·X + b itself
+                                    for lane in 0..<used {
+                                        row[lane] = F.potential(step: i, lane: lane, mixed: row[lane], x: xRow[lane], d: d,
+                                                                carries: carries)
+                                    }
                                 }
-                                let row = i & 1 == 0 ? mixed : mixedNext
-                                let sRow = spikes + offset, vRow = membrane.map { $0 + offset }
-                                for lane in 0..<used {
-                                    let n = min(8, count &- lane &<< 3), at = lane &<< 3
-                                    let v = F.potential(step: i, lane: lane, mixed: row[lane], x: xRow[lane], d: d,
-                                                        carries: carries)
-                                    if let vRow { Lanes8.store(v, vRow + at, n) }
-                                    Lanes8.store(Lanes8.indicator(v, above: vth), sRow + at, n)
-                                }
+                                // S (and V) as a Float loop: full-width compares (FloatRow).
+                                FloatRow(row).threshold(vth, count: count, spikes: spikes + offset,
+                                                        membrane: membrane.map { $0 + offset })
                             }
                             tile &+= count
                         }
@@ -349,6 +344,33 @@ struct LearnedPSUKernel: EightLaneKernel {
                         startA: nil, startB: nil, biasA: b[i], biasB: b[i + 1], into: first, second)
         } else {
             combine(c + i &* T, terms: i + 1, rows: xs, lanes: lanes, count: used, start: nil, bias: b[i], into: first)
+        }
+    }
+
+    /// out[i] = b[i] + Σ_{j ≤ i} C[i, j]·rows[j] for every step i, block by block: four
+    /// eight-lane groups at a time run every pair of rows, so the block's T rows of X (128 bytes
+    /// each) stay in L1 while they are reused T/2 times. Row by row over the whole tile, each pair
+    /// streamed the tile's X from L2 (twice as slow at T = 64). Each value is the same sum in the
+    /// same order either way.
+    @inline(__always)
+    private func mix(_ c: UnsafePointer<Float>, bias b: UnsafePointer<Float>, rows xs: UnsafePointer<SIMD8<Float>>,
+                     lanes: Int, count: Int, into out: UnsafeMutablePointer<SIMD8<Float>>) {
+        let T = steps
+        var g = 0
+        while g < count {
+            let n = min(4, count &- g)
+            var i = 0
+            while i &+ 1 < T {
+                combinePair(c + i &* T, c + (i &+ 1) &* T, terms: i &+ 2, rows: xs + g, lanes: lanes, count: n,
+                            startA: nil, startB: nil, biasA: b[i], biasB: b[i &+ 1],
+                            into: out + (i &* lanes &+ g), out + ((i &+ 1) &* lanes &+ g))
+                i &+= 2
+            }
+            if i < T {
+                combine(c + i &* T, terms: i &+ 1, rows: xs + g, lanes: lanes, count: n, start: nil, bias: b[i],
+                        into: out + (i &* lanes &+ g))
+            }
+            g &+= 4
         }
     }
 

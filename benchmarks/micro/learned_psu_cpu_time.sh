@@ -16,7 +16,7 @@ source "$root/benchmarks/micro/stage_kernel.sh"
 stage_kernel "$work" LearnedPSUKernel.swift '/// Runs IPSU/RPSU with the fused kernel'
 cp "$root/benchmarks/micro/learned_psu_cpu_time_main.swift" "$work/main.swift"
 cd "$work"
-swiftc -O -wmo -target-cpu haswell Lanes8.swift Surrogate.swift Kernel.swift Chunks.swift cpu_time_support.swift main.swift -o driver 2>/dev/null
+swiftc -O -wmo -target-cpu haswell Lanes8.swift Surrogate.swift FloatRow.swift Kernel.swift Chunks.swift cpu_time_support.swift main.swift -o driver 2>/dev/null
 for _ in $(seq "${1:-3}"); do
   for form in ${2:-ipsu-linear ipsu-sigmoid rpsu}; do
     for t in ${3:-8 16 24}; do
