@@ -16,8 +16,9 @@ import SpikeTensor
 // Why a tile: with M = T the GEMM form is memory-bound on its [T, M] temporaries (G, σ(G), V,
 // V − V_th, the gradient's three more) and OpenBLAS's small-M kernels. Here a tile of neurons
 // (its X copied into a zero-padded scratch, L2-sized) does all the mixing in registers — a
-// hand-written product over eight-lane groups, two rows by four groups at a time — plus the sigmoid, the
-// threshold and the surrogate, and writes only S (V on request). The backward recomputes V from
+// hand-written product over eight-lane groups, two rows by four groups at a time, each block of
+// four groups through all T rows while its X is in L1 — plus the sigmoid, the threshold and the
+// surrogate, and writes only S (V on request). The backward recomputes V from
 // X for its tile (O(T²) multiply-adds per neuron, cheaper than writing and re-reading V) and
 // accumulates dW, db and dα per parallel chunk: each tile's sums are added in Double to its
 // chunk's, and the chunks are added in chunk order, so the same thread count gives the same bytes.
@@ -73,6 +74,8 @@ struct LearnedPSUKernel: EightLaneKernel {
         mixingTransposed = ct
         self.bias = bias
         forwardTileWidth = tileWidth ?? Self.tileWidth(rows: 2 * t + 3, budget: Self.forwardBudget)
+        // Sized for 3·T + 5 rows, as when the backward also kept two product rows: the tile width
+        // decides how dW's per-tile Float sums are grouped, so trained IPSU/RPSU runs keep their bits.
         backwardTileWidth = tileWidth ?? Self.tileWidth(rows: 3 * t + 5, budget: Self.backwardBudget)
         precondition(forwardTileWidth >= 8 && forwardTileWidth % 8 == 0 && backwardTileWidth % 8 == 0,
                      "LearnedPSUKernel: tile width must be a positive multiple of 8")
@@ -80,7 +83,7 @@ struct LearnedPSUKernel: EightLaneKernel {
 
     /// Scratch bytes of a forward tile: X's T rows and five more stay in the 1 MiB L2 of a core.
     static let forwardBudget = 512 << 10
-    /// Scratch bytes of a backward tile (3·T + 5 rows). Longer rows keep the prefetchers streaming;
+    /// Scratch bytes of a backward tile (sized for 3·T + 5 rows; it uses 3·T + 3). Longer rows keep the prefetchers streaming;
     /// budgets of 256 KiB to 2 MiB were within 15 % of each other, this one the fastest (docs/neurons.md).
     static let backwardBudget = 2 << 20
 
@@ -204,28 +207,25 @@ struct LearnedPSUKernel: EightLaneKernel {
                     let span = neurons(chunkRange(chunk, of: chunks, count: groups))
                     let sums = partial + chunk * stride
                     var alphaSum = SIMD8<Double>()
-                    // Rows: X[0..<T], T_[0..<T] (later B for RPSU), σ′(G) then dG [0..<T], the
-                    // mixed row, carries H, P, σ(G).
-                    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes * (3 * T + 5)) { buffer in
+                    // Rows: X[0..<T], C·X + b then T_ [0..<T] (later B, and dX, for RPSU), σ′(G)
+                    // then dG [0..<T], carries H, P, σ(G).
+                    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes * (3 * T + 3)) { buffer in
                         let xs = buffer.baseAddress!, total = xs + T * lanes, slope = total + T * lanes
-                        let mixed = slope + T * lanes, mixedNext = mixed + lanes
-                        let carries = LearnedPSUCarries(mixedNext + lanes, lanes)
+                        let carries = LearnedPSUCarries(slope + T * lanes, lanes)
                         var tile = span.lowerBound
                         while tile < span.upperBound {
                             let count = min(backwardTileWidth, span.upperBound - tile), used = (count + 7) / 8
-                            // The forward again (X copied row by row), keeping T_ and σ′(G).
+                            // The forward again, keeping T_ and σ′(G): X copied, C·X + b formed block by
+                            // block into `total`, which each step then overwrites with T_.
+                            for i in 0..<T { Self.loadRow(x + (i &* M &+ tile), count: count, into: xs + i &* lanes) }
+                            mix(c, bias: b, rows: xs, lanes: lanes, count: used, into: total)
                             for i in 0..<T {
                                 let offset = i &* M &+ tile, xRow = xs + i &* lanes
-                                if i & 1 == 0 {
-                                    mixRows(i, x: x, tile: tile, count: count, used: used, c: c, b: b, xs: xs, lanes: lanes,
-                                            into: mixed, mixedNext)
-                                }
-                                let row = i & 1 == 0 ? mixed : mixedNext
                                 let totalRow = total + i &* lanes, slopeRow = slope + i &* lanes
                                 let gsRow = gradSpikes.map { $0 + offset }, gvRow = gradMembrane.map { $0 + offset }
                                 for lane in 0..<used {
                                     let n = min(8, count &- lane &<< 3), at = lane &<< 3
-                                    let v = F.potential(step: i, lane: lane, mixed: row[lane], x: xRow[lane], d: d,
+                                    let v = F.potential(step: i, lane: lane, mixed: totalRow[lane], x: xRow[lane], d: d,
                                                         carries: carries)
                                     if F.form != .ipsuLinear {
                                         // σ′ = σ(1 − σ) from σ: absolute error below 1e-7.
@@ -264,30 +264,6 @@ struct LearnedPSUKernel: EightLaneKernel {
                                 }
                             }
                             let dG = F.form == .ipsuLinear ? total : slope
-                            if let gradInput {
-                                // Two rows j, j + 1 of Cᵀ·dG per pass (Cᵀ[j + 1, j] = 0).
-                                var j = 0
-                                while j < T {
-                                    let pair = j + 1 < T, rows = dG + j &* lanes
-                                    let startA = F.form == .rpsu ? UnsafePointer(total + j &* lanes) : nil
-                                    if pair {
-                                        combinePair(ct + (j &* T &+ j), ct + ((j + 1) &* T &+ j), terms: T - j, rows: rows,
-                                                    lanes: lanes, count: used, startA: startA,
-                                                    startB: F.form == .rpsu ? UnsafePointer(total + (j + 1) &* lanes) : nil,
-                                                    biasA: 0, biasB: 0, into: mixed, mixedNext)
-                                    } else {
-                                        combine(ct + (j &* T &+ j), terms: T - j, rows: rows, lanes: lanes, count: used,
-                                                start: startA, bias: 0, into: mixed)
-                                    }
-                                    for k in 0..<(pair ? 2 : 1) {
-                                        let out = k == 0 ? mixed : mixedNext, dxRow = gradInput + ((j + k) &* M &+ tile)
-                                        for lane in 0..<used {
-                                            Lanes8.store(out[lane], dxRow + lane &<< 3, min(8, count &- lane &<< 3))
-                                        }
-                                    }
-                                    j += 2
-                                }
-                            }
                             if outputs.weight { accumulateOuterProducts(dG, xs, lanes: lanes, count: used, into: sums) }
                             if outputs.bias {
                                 for i in 0..<T {
@@ -295,6 +271,35 @@ struct LearnedPSUKernel: EightLaneKernel {
                                     let row = dG + i &* lanes
                                     for lane in 0..<used { s += row[lane] }
                                     sums[T * T + i] += Double(s.sum())
+                                }
+                            }
+                            if let gradInput {
+                                // dX = Cᵀ·dG (+ B for RPSU, in `total`) block by block, written over
+                                // the rows it starts from (RPSU: B; otherwise dG, whose rows below j
+                                // are no longer read once rows j, j + 1 are done), then copied out.
+                                let out = F.form == .rpsu ? total : dG
+                                var g = 0
+                                while g < used {
+                                    let n = min(4, used &- g)
+                                    var j = 0
+                                    while j < T {
+                                        let startA = F.form == .rpsu ? UnsafePointer(out + (j &* lanes &+ g)) : nil
+                                        if j &+ 1 < T {
+                                            combinePair(ct + (j &* T &+ j), ct + ((j &+ 1) &* T &+ j), terms: T &- j,
+                                                        rows: dG + (j &* lanes &+ g), lanes: lanes, count: n, startA: startA,
+                                                        startB: F.form == .rpsu ? UnsafePointer(out + ((j &+ 1) &* lanes &+ g)) : nil,
+                                                        biasA: 0, biasB: 0, into: out + (j &* lanes &+ g), out + ((j &+ 1) &* lanes &+ g))
+                                        } else {
+                                            combine(ct + (j &* T &+ j), terms: T &- j, rows: dG + (j &* lanes &+ g), lanes: lanes,
+                                                    count: n, start: startA, bias: 0, into: out + (j &* lanes &+ g))
+                                        }
+                                        j &+= 2
+                                    }
+                                    g &+= 4
+                                }
+                                for j in 0..<T {
+                                    let row = FloatRow(out + j &* lanes), dxRow = gradInput + (j &* M &+ tile)
+                                    for k in 0..<count { dxRow[k] = row[k] }
                                 }
                             }
                             tile &+= count
@@ -328,23 +333,6 @@ struct LearnedPSUKernel: EightLaneKernel {
             g &+= 1
         }
         if count & 7 != 0 { out[full] = Lanes8.load(source + full &<< 3, count & 7) }
-    }
-
-    /// Copies rows i and i + 1 of X (i + 1 when it exists) into the tile and forms rows i and
-    /// i + 1 of C·X + b in one pass over X (C[i, i + 1] = 0 above the diagonal).
-    @inline(__always)
-    private func mixRows(_ i: Int, x: UnsafePointer<Float>, tile: Int, count: Int, used: Int, c: UnsafePointer<Float>,
-                         b: UnsafePointer<Float>, xs: UnsafeMutablePointer<SIMD8<Float>>, lanes: Int,
-                         into first: UnsafeMutablePointer<SIMD8<Float>>, _ second: UnsafeMutablePointer<SIMD8<Float>>) {
-        let T = steps, M = width
-        Self.loadRow(x + (i &* M &+ tile), count: count, into: xs + i &* lanes)
-        if i + 1 < T {
-            Self.loadRow(x + ((i + 1) &* M &+ tile), count: count, into: xs + (i + 1) &* lanes)
-            combinePair(c + i &* T, c + (i + 1) &* T, terms: i + 2, rows: xs, lanes: lanes, count: used,
-                        startA: nil, startB: nil, biasA: b[i], biasB: b[i + 1], into: first, second)
-        } else {
-            combine(c + i &* T, terms: i + 1, rows: xs, lanes: lanes, count: used, start: nil, bias: b[i], into: first)
-        }
     }
 
     /// out[i] = b[i] + Σ_{j ≤ i} C[i, j]·rows[j] for every step i, block by block: four
