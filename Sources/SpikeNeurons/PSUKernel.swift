@@ -24,41 +24,57 @@ struct PSUKernel: EightLaneKernel {
     let steps: Int
     let width: Int
 
-    /// Neurons per forward tile: three 8 KiB carry rows (H, P, σ(H)) stay in L1.
-    static var forwardTileWidth: Int { 2048 }
+    /// Neurons per forward tile: the carry rows H, P, σ(H) and the V row, 64 KiB each at the
+    /// default, in L2.
+    let forwardTileWidth: Int
+    /// Neurons per backward tile: 2·T rows of recomputed σ(H) and V in at most 512 KiB.
+    let backwardTileWidth: Int
 
-    /// Neurons per backward tile: 2·T rows of recomputed σ(H) and V in at most 256 KiB.
-    var backwardTileWidth: Int { max(64, min(8192, (32_768 / max(1, steps)) / 8 * 8)) }
+    /// `tileWidth` (a positive multiple of 8) sets both tile widths; nil: 16384 neurons forward,
+    /// and backward as many as 512 KiB of scratch holds (at most 16384). Each row of x, S, g and
+    /// ∂x a tile touches is one sequential run, and the run length decides the speed: with
+    /// 2048-neuron forward tiles (8 KiB runs) the forward waited on its loads of x (thread CPU
+    /// time, T = 8: 7.6 → 6.6–6.8 ms with 16384; docs/neurons.md). No value depends on the
+    /// widths (tested bit for bit).
+    init(decay: Float, threshold: Float, steps: Int, width: Int, tileWidth: Int? = nil) {
+        precondition(tileWidth.map { $0 > 0 && $0 % 8 == 0 } ?? true, "PSUKernel: tile width must be a positive multiple of 8")
+        self.decay = decay
+        self.threshold = threshold
+        self.steps = steps
+        self.width = width
+        forwardTileWidth = tileWidth ?? 16_384
+        backwardTileWidth = tileWidth ?? max(64, min(16_384, (65_536 / max(1, steps)) / 8 * 8))
+    }
 
     /// S for every step, and V when `membrane` is given.
     func forward(x: UnsafePointer<Float>, spikes: UnsafeMutablePointer<Float>, membrane: UnsafeMutablePointer<Float>?) {
         let groups = (width + 7) / 8, M = width, d = decay, vth = threshold
-        let tileWidth = Self.forwardTileWidth, lanes = tileWidth / 8
+        let tileWidth = forwardTileWidth, lanes = tileWidth / 8
         parallelChunks(groups, minChunk: minGroupsPerChunk) { range in
             let span = neurons(range)
-            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 3 * lanes) { buffer in
+            // Carry rows H, P, σ(H) of the step before, and this step's V.
+            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 4 * lanes) { buffer in
                 let hCarry = buffer.baseAddress!, pCarry = hCarry + lanes, yCarry = pCarry + lanes
+                let potential = yCarry + lanes
                 var tile = span.lowerBound
                 while tile < span.upperBound {
-                    let tileEnd = min(tile + tileWidth, span.upperBound)
+                    let count = min(tileWidth, span.upperBound - tile), used = (count + 7) / 8
                     for t in 0..<steps {
-                        let row = t * M
-                        var m = tile
-                        while m < tileEnd {
-                            let n = min(8, tileEnd - m), lane = (m - tile) / 8
-                            let xv = Lanes8.load(x + row + m, n)
+                        let offset = t &* M &+ tile, xRow = x + offset
+                        for lane in 0..<used {
+                            let xv = Lanes8.load(xRow + lane &<< 3, min(8, count &- lane &<< 3))
                             let h = t == 0 ? d * xv : d * (hCarry[lane] + xv)
                             let p = t == 0 ? SIMD8<Float>() : d * (pCarry[lane] + yCarry[lane])
-                            let v = h - vth * p
+                            potential[lane] = h - vth * p
                             hCarry[lane] = h
                             pCarry[lane] = p
                             yCarry[lane] = Lanes8.logistic(h)
-                            if let membrane { Lanes8.store(v, membrane + row + m, n) }
-                            Lanes8.store(Lanes8.indicator(v .> vth), spikes + row + m, n)
-                            m += 8
                         }
+                        // S (and V) as a Float loop: full-width compares (FloatRow).
+                        FloatRow(potential).threshold(vth, count: count, spikes: spikes + offset,
+                                                      membrane: membrane.map { $0 + offset })
                     }
-                    tile = tileEnd
+                    tile &+= count
                 }
             }
         }
@@ -68,6 +84,22 @@ struct PSUKernel: EightLaneKernel {
     func backward(x: UnsafePointer<Float>, gradSpikes: UnsafePointer<Float>?, gradMembrane: UnsafePointer<Float>?,
                   surrogate kind: Surrogate.Kind, alpha: Float, gradInput: UnsafeMutablePointer<Float>?,
                   wantAlpha: Bool) -> Double {
+        switch kind {
+        case .sigmoid: backward(SigmoidLanes.self, x: x, gradSpikes: gradSpikes, gradMembrane: gradMembrane, alpha: alpha,
+                                gradInput: gradInput, wantAlpha: wantAlpha)
+        case .atan: backward(AtanLanes.self, x: x, gradSpikes: gradSpikes, gradMembrane: gradMembrane, alpha: alpha,
+                             gradInput: gradInput, wantAlpha: wantAlpha)
+        case .rectangle: backward(RectangleLanes.self, x: x, gradSpikes: gradSpikes, gradMembrane: gradMembrane, alpha: alpha,
+                                  gradInput: gradInput, wantAlpha: wantAlpha)
+        case .triangle: backward(TriangleLanes.self, x: x, gradSpikes: gradSpikes, gradMembrane: gradMembrane, alpha: alpha,
+                                 gradInput: gradInput, wantAlpha: wantAlpha)
+        }
+    }
+
+    /// `backward` for the surrogate `S` (no switch on its kind per vector).
+    private func backward<S: LaneSurrogate>(_: S.Type, x: UnsafePointer<Float>, gradSpikes: UnsafePointer<Float>?,
+                                            gradMembrane: UnsafePointer<Float>?, alpha: Float,
+                                            gradInput: UnsafeMutablePointer<Float>?, wantAlpha: Bool) -> Double {
         let groups = (width + 7) / 8, M = width, d = decay, vth = threshold
         let chunks = chunkCount(groups, minChunk: minGroupsPerChunk)
         var partials = [Double](repeating: 0, count: chunks)
@@ -84,51 +116,46 @@ struct PSUKernel: EightLaneKernel {
                         let carryA = potential + steps * lanes, carryB = carryA + lanes
                         var tile = span.lowerBound
                         while tile < span.upperBound {
-                            let tileEnd = min(tile + tileWidth, span.upperBound)
+                            let count = min(tileWidth, span.upperBound - tile), used = (count + 7) / 8
                             // The forward again (H and P in the carry rows), keeping σ(H) and V.
                             for t in 0..<steps {
-                                let row = t * M, yRow = squashed + t * lanes, vRow = potential + t * lanes
-                                var m = tile
-                                while m < tileEnd {
-                                    let n = min(8, tileEnd - m), lane = (m - tile) / 8
-                                    let xv = Lanes8.load(x + row + m, n)
+                                let xRow = x + (t &* M &+ tile), yRow = squashed + t &* lanes, vRow = potential + t &* lanes
+                                for lane in 0..<used {
+                                    let xv = Lanes8.load(xRow + lane &<< 3, min(8, count &- lane &<< 3))
                                     let h = t == 0 ? d * xv : d * (carryA[lane] + xv)
-                                    let p = t == 0 ? SIMD8<Float>() : d * (carryB[lane] + yRow[lane - lanes])
+                                    let p = t == 0 ? SIMD8<Float>() : d * (carryB[lane] + yRow[lane &- lanes])
                                     carryA[lane] = h
                                     carryB[lane] = p
                                     vRow[lane] = h - vth * p
                                     yRow[lane] = Lanes8.logistic(h)
-                                    m += 8
                                 }
                             }
                             // Reverse recurrences: carryA holds Q[t], carryB holds B[t+1].
                             carryA.initialize(repeating: SIMD8(), count: 2 * lanes)
                             for t in stride(from: steps - 1, through: 0, by: -1) {
-                                let row = t * M, yRow = squashed + t * lanes, vRow = potential + t * lanes
-                                var m = tile
-                                while m < tileEnd {
-                                    let n = min(8, tileEnd - m), lane = (m - tile) / 8
+                                let offset = t &* M &+ tile, yRow = squashed + t &* lanes, vRow = potential + t &* lanes
+                                let gsRow = gradSpikes.map { $0 + offset }, gvRow = gradMembrane.map { $0 + offset }
+                                let dxRow = gradInput.map { $0 + offset }
+                                for lane in 0..<used {
+                                    let n = min(8, count &- lane &<< 3), at = lane &<< 3
                                     let u = vRow[lane] - vth
-                                    var g = gradMembrane.map { Lanes8.load($0 + row + m, n) } ?? SIMD8()
-                                    if let gradSpikes {
-                                        let gS = Lanes8.load(gradSpikes + row + m, n)
-                                        g += gS * Lanes8.surrogateDerivative(kind, alpha, u)
+                                    var g = gvRow.map { Lanes8.load($0 + at, n) } ?? SIMD8()
+                                    if let gsRow {
+                                        let gS = Lanes8.load(gsRow + at, n)
+                                        g += gS * S.derivative(alpha, u)
                                         // Padded lanes load gS = 0, so they add nothing.
-                                        if wantAlpha {
-                                            alphaSum += SIMD8<Double>(gS * Lanes8.surrogateAlphaDerivative(kind, alpha, u))
-                                        }
+                                        if wantAlpha { alphaSum += SIMD8<Double>(gS * S.alphaDerivative(alpha, u)) }
                                     }
                                     // σ′ = σ(1 − σ) from the stored σ: absolute error below 1e-7.
                                     let q = carryA[lane], y = yRow[lane]
                                     let dh = g - vth * q * (y * (1 - y))
                                     let b = d * (dh + carryB[lane])
-                                    if let gradInput { Lanes8.store(b, gradInput + row + m, n) }
+                                    if let dxRow { Lanes8.store(b, dxRow + at, n) }
                                     carryB[lane] = b
                                     carryA[lane] = d * (q + g)
-                                    m += 8
                                 }
                             }
-                            tile = tileEnd
+                            tile &+= count
                         }
                     }
                     partial[c] = alphaSum.sum()

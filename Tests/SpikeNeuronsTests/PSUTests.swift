@@ -204,7 +204,7 @@ struct PSUTests {
     @Test("the fused PSU equals the time-mixing (GEMM) form: V, spikes and the gradients of x and α",
           arguments: [1, 4, 16, 64])
     func fusedEqualsTimeMixing(steps t: Int) {
-        // 3001 neurons: ragged lane groups, and at T = 16 and 64 several backward tiles (2048, 512).
+        // 3001 neurons: ragged lane groups, and at T = 64 several backward tiles (1024 neurons each).
         let m = 3001, threshold: Float = 0.6
         let xs = tensor([t, m], seed: 51, scale: 1.5).array
         let gS = tensor([t, m], seed: 52), gV = tensor([t, m], seed: 53)
@@ -232,6 +232,34 @@ struct PSUTests {
         #expect(worst < 1e-4, "dX differs by \(worst)")
         #expect(abs(fused.dAlpha - product.dAlpha) <= 1e-4 * max(1, abs(product.dAlpha)), "dα \(fused.dAlpha) vs \(product.dAlpha)")
         #expect(fused.s.contains(1) && fused.s.contains(0))
+    }
+
+    @Test("the fused PSU's values do not depend on its tile widths: S, V, dX and dα bit for bit, every surrogate",
+          arguments: [Surrogate.Kind.sigmoid, .atan, .rectangle, .triangle])
+    func tileWidthInvariance(kind: Surrogate.Kind) {
+        // 1003 neurons: many tiles of 8 and 24 (ragged last group), one at the default widths.
+        let t = 6, m = 1003
+        let x = tensor([t, m], seed: 56, scale: 1.5).array, gS = tensor([t, m], seed: 57).array
+        let gV = tensor([t, m], seed: 58).array
+        func run(_ tile: Int?) -> [[UInt32]] {
+            let kernel = PSUKernel(decay: 0.5, threshold: 0.6, steps: t, width: m, tileWidth: tile)
+            var s = [Float](repeating: 0, count: t * m), v = s, dx = s
+            var dAlpha = 0.0
+            x.withUnsafeBufferPointer { xp in
+                kernel.forward(x: xp.baseAddress!, spikes: &s, membrane: &v)
+                gS.withUnsafeBufferPointer { gs in
+                    gV.withUnsafeBufferPointer { gv in
+                        dAlpha = kernel.backward(x: xp.baseAddress!, gradSpikes: gs.baseAddress!, gradMembrane: gv.baseAddress!,
+                                                 surrogate: kind, alpha: 1.7, gradInput: &dx, wantAlpha: true)
+                    }
+                }
+            }
+            return [s.map(\.bitPattern), v.map(\.bitPattern), dx.map(\.bitPattern),
+                    [UInt32(truncatingIfNeeded: dAlpha.bitPattern), UInt32(truncatingIfNeeded: dAlpha.bitPattern >> 32)]]
+        }
+        let reference = run(nil)
+        #expect(reference[0].contains(Float(1).bitPattern) && reference[0].contains(0))
+        for tile in [8, 24] { #expect(run(tile) == reference, "\(kind) tile \(tile)") }
     }
 
     @Test("psuSpikes equals psu's spikes and gradients bit for bit, without writing V")
