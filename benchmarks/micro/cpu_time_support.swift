@@ -36,3 +36,18 @@ func bestCPUTime(repetitions: Int, _ body: () -> Void) -> Double {
     }
     return result
 }
+
+/// FNV-1a over the bit patterns of `count` floats: equal hashes mean (with overwhelming
+/// likelihood) equal bits.
+func bitHash(_ p: UnsafePointer<Float>, _ count: Int) -> UInt64 {
+    var h: UInt64 = 1_469_598_103_934_665_603
+    for i in 0..<count { h = (h ^ UInt64(p[i].bitPattern)) &* 1_099_511_628_211 }
+    return h
+}
+
+/// FNV-1a over the bit patterns of Doubles.
+func bitHash(_ values: [Double]) -> UInt64 {
+    var h: UInt64 = 1_469_598_103_934_665_603
+    for v in values { h = (h ^ v.bitPattern) &* 1_099_511_628_211 }
+    return h
+}
