@@ -5,7 +5,7 @@
 /// Why: a loop over Floats written with these is handed to LLVM's loop vectoriser, which emits
 /// full-width AVX for it, where the `SIMD8<Float>` forms are per-lane loops that the SLP
 /// vectoriser partly reassembles (in the IF / LIF / PLIF backward, half the surrogate ran as
-/// two 128-bit halves; docs/neurons.md, "Float loops in the IF / LIF / PLIF backward").
+/// two 128-bit halves; docs/neurons.md, "Float loops in the IF / LIF / PLIF kernels").
 enum FloatLane {
     /// All ones where x's sign bit is set, zero otherwise (`Lanes8.signMask`).
     @inline(__always)
