@@ -155,6 +155,8 @@ struct ChargeFireResetKernel<Rule: ChargeRule>: EightLaneKernel {
     var backwardScratchBytes = 4 << 20
 
     /// Neurons per backward tile: T + 1 rows of 4-byte values within `backwardScratchBytes`.
+    /// (The scratch has four more rows, used only when a gradient is absent or a sum is wanted;
+    /// the width stays as it was, since it sets the order in which the α and leak sums add.)
     var backwardTileWidth: Int { max(64, (backwardScratchBytes / (4 * (steps + 1))) / 8 * 8) }
 
     /// V before the first step for the lanes at `m` (`rest` when there is no v0).
