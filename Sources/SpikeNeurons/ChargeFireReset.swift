@@ -18,6 +18,20 @@ protocol ChargeRule {
     func stateGradient(_ gh: SIMD8<Float>) -> SIMD8<Float>
     /// ∂H[t]/∂q for a learnable leak q = 1/τ (only PLIF has one).
     func leakDerivative(_ vPrevious: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float>
+    /// `charge` for one neuron: the same operations, so one lane's bits (for Float loops).
+    func charge(_ v: Float, _ x: Float) -> Float
+    /// `inputGradient` for one neuron.
+    func inputGradient(_ gh: Float) -> Float
+    /// `stateGradient` for one neuron.
+    func stateGradient(_ gh: Float) -> Float
+    /// `body(r)` with `r` equal to this rule but built from literal flags, so that a Float loop
+    /// inlined into `body` has them as constants: an invariant `decayInput ?` inside the loop
+    /// kept LLVM from vectorising it.
+    func withConstantFlags<Result>(_ body: (Self) -> Result) -> Result
+}
+
+extension ChargeRule {
+    @inline(__always) func withConstantFlags<Result>(_ body: (Self) -> Result) -> Result { body(self) }
 }
 
 extension ChargeRule {
@@ -29,6 +43,9 @@ struct IntegrateRule: ChargeRule {
     @inline(__always) func charge(_ v: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> { v + x }
     @inline(__always) func inputGradient(_ gh: SIMD8<Float>) -> SIMD8<Float> { gh }
     @inline(__always) func stateGradient(_ gh: SIMD8<Float>) -> SIMD8<Float> { gh }
+    @inline(__always) func charge(_ v: Float, _ x: Float) -> Float { v + x }
+    @inline(__always) func inputGradient(_ gh: Float) -> Float { gh }
+    @inline(__always) func stateGradient(_ gh: Float) -> Float { gh }
 }
 
 /// LIF with a fixed τ: H = V + (X − (V − V_rest))/τ, or V − (V − V_rest)/τ + X without
@@ -48,11 +65,21 @@ struct FixedLeakRule: ChargeRule {
         inverseTau = 1 / tau
     }
 
+    @inline(__always) func withConstantFlags<Result>(_ body: (Self) -> Result) -> Result {
+        decayInput ? body(FixedLeakRule(tau: tau, rest: rest, decayInput: true))
+            : body(FixedLeakRule(tau: tau, rest: rest, decayInput: false))
+    }
+
     @inline(__always) func charge(_ v: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
         decayInput ? v + (x - (v - rest)) / tau : v - (v - rest) / tau + x
     }
     @inline(__always) func inputGradient(_ gh: SIMD8<Float>) -> SIMD8<Float> { decayInput ? gh * inverseTau : gh }
     @inline(__always) func stateGradient(_ gh: SIMD8<Float>) -> SIMD8<Float> { gh - gh * inverseTau }
+    @inline(__always) func charge(_ v: Float, _ x: Float) -> Float {
+        decayInput ? v + (x - (v - rest)) / tau : v - (v - rest) / tau + x
+    }
+    @inline(__always) func inputGradient(_ gh: Float) -> Float { decayInput ? gh * inverseTau : gh }
+    @inline(__always) func stateGradient(_ gh: Float) -> Float { gh - gh * inverseTau }
 }
 
 /// PLIF: LIF with 1/τ = q = sigmoid(w) learnable; H = V + (X − (V − V_rest))·q, or
@@ -67,6 +94,15 @@ struct LearnedLeakRule: ChargeRule {
     }
     @inline(__always) func inputGradient(_ gh: SIMD8<Float>) -> SIMD8<Float> { decayInput ? gh * q : gh }
     @inline(__always) func stateGradient(_ gh: SIMD8<Float>) -> SIMD8<Float> { gh - gh * q }
+    @inline(__always) func charge(_ v: Float, _ x: Float) -> Float {
+        decayInput ? v + (x - (v - rest)) * q : v - (v - rest) * q + x
+    }
+    @inline(__always) func inputGradient(_ gh: Float) -> Float { decayInput ? gh * q : gh }
+    @inline(__always) func stateGradient(_ gh: Float) -> Float { gh - gh * q }
+    @inline(__always) func withConstantFlags<Result>(_ body: (Self) -> Result) -> Result {
+        decayInput ? body(LearnedLeakRule(q: q, rest: rest, decayInput: true))
+            : body(LearnedLeakRule(q: q, rest: rest, decayInput: false))
+    }
     @inline(__always) func leakDerivative(_ vPrevious: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
         decayInput ? x - (vPrevious - rest) : -(vPrevious - rest)
     }
@@ -79,23 +115,15 @@ struct FireReset {
     let hardReset: Float?
     let detachReset: Bool
 
-    /// SpikingJelly fires when H ≥ V_th (Θ(0) = 1).
-    @inline(__always) func fires(_ h: SIMD8<Float>) -> SIMDMask<SIMD8<Int32>> { h .>= threshold }
-
-    /// `fires` as all-ones / zero lanes: H − V_th ≥ 0 ⇔ its sign bit is clear (a difference of
-    /// two unequal floats is never zero, and H = V_th gives +0).
+    /// SpikingJelly fires when H ≥ V_th (Θ(0) = 1); this is that as all-ones / zero lanes:
+    /// H − V_th ≥ 0 ⇔ its sign bit is clear (a difference of two unequal floats is never zero,
+    /// and H = V_th gives +0). The forward tests H ≥ V_th itself, as it always has.
     @inline(__always) func firedBits(_ h: SIMD8<Float>) -> SIMD8<UInt32> { ~Lanes8.signMask(h - threshold) }
 
-    /// `reset` from `firedBits`.
+    /// V[t] from H[t] and `firedBits`.
     @inline(__always) func reset(_ h: SIMD8<Float>, bits fired: SIMD8<UInt32>) -> SIMD8<Float> {
         if let hardReset { return Lanes8.select(fired, SIMD8(repeating: hardReset), h) }
         return Lanes8.select(fired, h - threshold, h)
-    }
-
-    /// V[t] from H[t] and the spike mask.
-    @inline(__always) func reset(_ h: SIMD8<Float>, _ fired: SIMDMask<SIMD8<Int32>>) -> SIMD8<Float> {
-        if let hardReset { return h.replacing(with: hardReset, where: fired) }
-        return h.replacing(with: h - threshold, where: fired)
     }
 }
 
@@ -127,6 +155,8 @@ struct ChargeFireResetKernel<Rule: ChargeRule>: EightLaneKernel {
     var backwardScratchBytes = 4 << 20
 
     /// Neurons per backward tile: T + 1 rows of 4-byte values within `backwardScratchBytes`.
+    /// (The scratch has four more rows, used only when a gradient is absent or a sum is wanted;
+    /// the width stays as it was, since it sets the order in which the α and leak sums add.)
     var backwardTileWidth: Int { max(64, (backwardScratchBytes / (4 * (steps + 1))) / 8 * 8) }
 
     /// V before the first step for the lanes at `m` (`rest` when there is no v0).
@@ -147,24 +177,173 @@ struct ChargeFireResetKernel<Rule: ChargeRule>: EightLaneKernel {
                 var tile = span.lowerBound
                 while tile < span.upperBound {
                     let tileEnd = min(tile + forwardTileWidth, span.upperBound)
+                    let count = tileEnd - tile, v = FloatRow(state)
+                    // V before the first step into the state row, so every step runs the same loop.
+                    if let v0 {
+                        for k in 0..<count { v[k] = v0[tile + k] }
+                    } else {
+                        for k in 0..<count { v[k] = rest }
+                    }
                     for t in 0..<steps {
-                        let row = t * M
-                        var m = tile
-                        while m < tileEnd {
-                            let n = min(8, tileEnd - m), lane = (m - tile) / 8
-                            let previous = t == 0 ? initial(v0, m, n) : state[lane]
-                            let h = rule.charge(previous, Lanes8.load(x + row + m, n))
-                            let fired = fire.fires(h)
-                            let v = fire.reset(h, fired)
-                            state[lane] = v
-                            if let membrane { Lanes8.store(v, membrane + row + m, n) }
-                            Lanes8.store(Lanes8.indicator(fired), spikes + row + m, n)
-                            m += 8
-                        }
+                        let row = t * M + tile
+                        forwardRow(v, x + row, spikes: spikes + row, membrane: membrane.map { $0 + row }, count: count)
                     }
                     tile = tileEnd
                 }
             }
+        }
+    }
+
+    /// The first `n` lanes of a scratch vector, the rest zero (the Float loops leave lanes past
+    /// a tile's last neuron unwritten).
+    @inline(__always) static func lanes(_ p: UnsafeMutablePointer<SIMD8<Float>>, _ n: Int) -> SIMD8<Float> {
+        if n == 8 { return p.pointee }
+        var v = SIMD8<Float>()
+        for i in 0..<n { v[i] = FloatRow(p)[i] }
+        return v
+    }
+
+    /// H[t] = charge(V[t − 1], X[t]) for `count` neurons, V[t − 1] = reset(H[t − 1]) (`previous`),
+    /// else the `initial` row (v0), else `rest`, as loops over Floats: one lane of
+    /// the SIMD8 recurrence each, so the same bits.
+    ///
+    /// Not inlined on purpose: inlined into the loop over t, LLVM's run-time overlap check for
+    /// the vectorised loop was hoisted out of it and spanned every row of the scratch, so it
+    /// always found H[t − 1] and H[t] overlapping and ran the scalar loop (IF backward 5× slower).
+    /// Here the rows are plain arguments and the check covers this row only. The reset kind and
+    /// the rule's flags are unswitched into separate loops: an invariant test inside a loop also
+    /// kept it from being vectorised.
+    @inline(never)
+    private func chargeRow(_ previous: FloatRow?, _ initial: UnsafePointer<Float>?, _ x: UnsafePointer<Float>,
+                           into charged: FloatRow, count: Int) {
+        rule.withConstantFlags { rule in
+            if let previous {
+                if let hardReset = fire.hardReset {
+                    chargeLoop(rule, previous, x, into: charged, count: count, hardReset: hardReset)
+                } else {
+                    chargeLoop(rule, previous, x, into: charged, count: count, hardReset: nil)
+                }
+            } else if let initial {
+                for k in 0..<count { charged[k] = rule.charge(initial[k], x[k]) }
+            } else {
+                let rest = self.rest
+                for k in 0..<count { charged[k] = rule.charge(rest, x[k]) }
+            }
+        }
+    }
+
+    /// `chargeRow` for one rule form and reset kind (`hardReset` nil: soft reset).
+    @inline(__always)
+    private func chargeLoop(_ rule: Rule, _ previous: FloatRow, _ x: UnsafePointer<Float>, into charged: FloatRow,
+                            count: Int, hardReset: Float?) {
+        let threshold = fire.threshold
+        for k in 0..<count {
+            let h = previous[k]
+            let fired = ~FloatLane.signMask(h - threshold)
+            let v = hardReset.map { FloatLane.select(fired, $0, h) } ?? FloatLane.select(fired, h - threshold, h)
+            charged[k] = rule.charge(v, x[k])
+        }
+    }
+
+    /// The rows one BPTT step reads and writes (every one present: see `backward`).
+    struct BackwardRows {
+        /// H[t] in; ∂L/∂H[t] out when the sums need it.
+        let charged: FloatRow
+        /// ∂L/∂V[t] from step t + 1 in, ∂L/∂V[t − 1] out.
+        let carry: FloatRow
+        let gradSpikes: FloatRow
+        let gradMembrane: FloatRow
+        let gradInput: FloatRow
+        /// g_S·∂g/∂α out when the α sum is wanted.
+        let products: FloatRow
+        // Absent gradients are rows of +0 (g_S), −0 (∂L/∂V) and a discarded ∂x (`backward`).
+    }
+
+    /// One BPTT step over `count` neurons as a loop over Floats, which LLVM vectorises at full
+    /// width (the SIMD8 form left half of it in 128-bit halves). The same operations in the same
+    /// order per neuron as the SIMD8 loop had, so the same bits. `withMembraneGradient`: add
+    /// ∂L/∂V[t] from outside (without it, the −0 row would cost a read per neuron). `keep`: write
+    /// ∂L/∂H[t] over H[t] (not read again) and the α products, for the sums. Not inlined, and
+    /// unswitched on these and the rule's flags, for the reasons `chargeRow` gives.
+    @inline(never)
+    private func bpttRow<S: LaneSurrogate>(_: S.Type, _ rows: BackwardRows, count: Int, alpha: Float,
+                                           withMembraneGradient: Bool, keep: Bool, wantAlpha: Bool) {
+        rule.withConstantFlags { rule in
+            if keep {
+                bpttLoop(S.self, rule, rows, count: count, alpha: alpha, withMembraneGradient: true, keep: true,
+                         wantAlpha: wantAlpha)
+            } else if withMembraneGradient {
+                bpttLoop(S.self, rule, rows, count: count, alpha: alpha, withMembraneGradient: true, keep: false,
+                         wantAlpha: false)
+            } else {
+                bpttLoop(S.self, rule, rows, count: count, alpha: alpha, withMembraneGradient: false, keep: false,
+                         wantAlpha: false)
+            }
+        }
+    }
+
+    /// `bpttRow` for one rule form and one choice of the flags.
+    @inline(__always)
+    private func bpttLoop<S: LaneSurrogate>(_: S.Type, _ rule: Rule, _ rows: BackwardRows, count: Int, alpha: Float,
+                                            withMembraneGradient: Bool, keep: Bool, wantAlpha: Bool) {
+        let threshold = fire.threshold, detach = fire.detachReset
+        let hard = fire.hardReset != nil, resetValue = fire.hardReset ?? 0
+        for k in 0..<count {
+            let h = rows.charged[k]
+            let u = h - threshold
+            let fired = ~FloatLane.signMask(u)
+            let gV = withMembraneGradient ? rows.carry[k] + rows.gradMembrane[k] : rows.carry[k]
+            var gS = rows.gradSpikes[k]
+            if !detach { gS += gV * (hard ? (resetValue - h) : -threshold) }
+            let direct = hard ? FloatLane.select(fired, 0, gV) : gV
+            let gh = gS * S.derivative(alpha, u) + direct
+            rows.gradInput[k] = rule.inputGradient(gh)
+            rows.carry[k] = rule.stateGradient(gh)
+            if keep {
+                rows.charged[k] = gh
+                rows.products[k] = wantAlpha ? gS * S.alphaDerivative(alpha, u) : 0
+            }
+        }
+    }
+
+    /// One forward step over `count` neurons as loops over Floats: V[t − 1] from `state` in,
+    /// V[t] out; S[t] (and V[t] when `membrane` is given) written. Per neuron the SIMD8 loop's
+    /// operations (the `≥` comparison and its select), so the same bits. Not inlined, and
+    /// unswitched on the reset kind, the rule's flags and `membrane`, for the reasons
+    /// `chargeRow` gives.
+    @inline(never)
+    private func forwardRow(_ state: FloatRow, _ x: UnsafePointer<Float>, spikes: UnsafeMutablePointer<Float>,
+                            membrane: UnsafeMutablePointer<Float>?, count: Int) {
+        rule.withConstantFlags { rule in
+            if let hardReset = fire.hardReset {
+                if let membrane {
+                    forwardLoop(rule, state, x, spikes, membrane, count: count, hardReset: hardReset, keepMembrane: true)
+                } else {
+                    forwardLoop(rule, state, x, spikes, spikes, count: count, hardReset: hardReset, keepMembrane: false)
+                }
+            } else {
+                if let membrane {
+                    forwardLoop(rule, state, x, spikes, membrane, count: count, hardReset: nil, keepMembrane: true)
+                } else {
+                    forwardLoop(rule, state, x, spikes, spikes, count: count, hardReset: nil, keepMembrane: false)
+                }
+            }
+        }
+    }
+
+    /// `forwardRow` for one rule form, reset kind (nil: soft) and `keepMembrane`.
+    @inline(__always)
+    private func forwardLoop(_ rule: Rule, _ state: FloatRow, _ x: UnsafePointer<Float>,
+                             _ spikes: UnsafeMutablePointer<Float>, _ membrane: UnsafeMutablePointer<Float>,
+                             count: Int, hardReset: Float?, keepMembrane: Bool) {
+        let threshold = fire.threshold
+        for k in 0..<count {
+            let h = rule.charge(state[k], x[k])
+            let fired = h >= threshold
+            let v = fired ? (hardReset ?? h - threshold) : h
+            state[k] = v
+            if keepMembrane { membrane[k] = v }
+            spikes[k] = fired ? 1 : 0
         }
     }
 
@@ -214,8 +393,6 @@ struct ChargeFireResetKernel<Rule: ChargeRule>: EightLaneKernel {
         let chunks = chunkCount(groups, minChunk: minGroupsPerChunk)
         // One partial per chunk, combined in chunk order: deterministic for a thread count.
         var partials = [Reductions](repeating: Reductions(), count: chunks)
-        let hard = fire.hardReset != nil, resetValue = fire.hardReset ?? 0
-        let threshold = fire.threshold, detach = fire.detachReset
         let tileWidth = backwardTileWidth, lanes = tileWidth / 8
         partials.withUnsafeMutableBufferPointer { partialBuffer in
             let partial = partialBuffer.baseAddress!
@@ -223,61 +400,62 @@ struct ChargeFireResetKernel<Rule: ChargeRule>: EightLaneKernel {
                 for c in chunkIndices {
                     let span = neurons(chunkRange(c, of: chunks, count: groups))
                     var alphaSum = SIMD8<Double>(), leakSum = SIMD8<Double>()
-                    // [steps] rows of `lanes` recomputed H vectors, then the carry row.
-                    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes * (steps + 1)) { buffer in
-                        let charged = buffer.baseAddress!, carry = charged + steps * lanes
+                    // [steps] rows of `lanes` recomputed H vectors, the carry row, a row for the α
+                    // products, and zeros, negative zeros and a discarded ∂x for absent gradients
+                    // (the tile width is as before: it decides the order the sums add in).
+                    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: lanes * (steps + 5)) { buffer in
+                        let charged = buffer.baseAddress!, carry = charged + steps * lanes, products = carry + lanes
+                        let zeros = products + lanes, negativeZeros = zeros + lanes, discarded = negativeZeros + lanes
+                        if gradSpikes == nil { zeros.initialize(repeating: SIMD8(), count: lanes) }
+                        if gradMembrane == nil { negativeZeros.initialize(repeating: SIMD8(repeating: -0.0), count: lanes) }
+                        let reduce = wantAlpha || wantLeak
                         var tile = span.lowerBound
                         while tile < span.upperBound {
-                            let tileEnd = min(tile + tileWidth, span.upperBound)
+                            let tileEnd = min(tile + tileWidth, span.upperBound), count = tileEnd - tile
                             // The forward again, keeping H: same operations, same bits.
                             for t in 0..<steps {
-                                let row = t * M, hRow = charged + t * lanes
-                                var m = tile
-                                while m < tileEnd {
-                                    let n = min(8, tileEnd - m), lane = (m - tile) / 8
-                                    let previous: SIMD8<Float>
-                                    if t == 0 {
-                                        previous = initial(v0, m, n)
-                                    } else {
-                                        let hp = hRow[lane - lanes]
-                                        previous = fire.reset(hp, bits: fire.firedBits(hp))
-                                    }
-                                    hRow[lane] = rule.charge(previous, Lanes8.load(x + row + m, n))
-                                    m += 8
-                                }
+                                let xRow = x + t * M + tile, hRow = FloatRow(charged + t * lanes)
+                                chargeRow(t > 0 ? FloatRow(charged + (t - 1) * lanes) : nil, v0.map { $0 + tile },
+                                          xRow, into: hRow, count: count)
                             }
                             carry.initialize(repeating: SIMD8(), count: lanes)
                             for t in stride(from: steps - 1, through: 0, by: -1) {
-                                let row = t * M, hRow = charged + t * lanes
-                                var m = tile
-                                while m < tileEnd {
-                                    let n = min(8, tileEnd - m), lane = (m - tile) / 8
-                                    let h = hRow[lane]
-                                    let u = h - threshold
-                                    let fired = ~Lanes8.signMask(u)
-                                    var gV = carry[lane]
-                                    if let gradMembrane { gV += Lanes8.load(gradMembrane + row + m, n) }
-                                    var gS = gradSpikes.map { Lanes8.load($0 + row + m, n) } ?? SIMD8()
-                                    if !detach { gS += gV * (hard ? (resetValue - h) : SIMD8(repeating: -threshold)) }
-                                    let direct = hard ? Lanes8.select(fired, SIMD8(), gV) : gV
-                                    let gh = gS * S.derivative(alpha, u) + direct
-                                    if let gradInput { Lanes8.store(rule.inputGradient(gh), gradInput + row + m, n) }
-                                    carry[lane] = rule.stateGradient(gh)
-                                    // Padded lanes (n < 8) have zero gradients throughout, so they add 0 below.
-                                    if wantAlpha {
-                                        alphaSum += SIMD8<Double>(gS * S.alphaDerivative(alpha, u))
-                                    }
-                                    if wantLeak {
-                                        let vPrevious: SIMD8<Float>
-                                        if t > 0 {
-                                            let hp = hRow[lane - lanes]
-                                            vPrevious = fire.reset(hp, bits: fire.firedBits(hp))
-                                        } else {
-                                            vPrevious = initial(v0, m, n)
+                                let row = t * M + tile
+                                // Absent gradients read from constant rows, and an unwanted ∂x goes to a
+                                // spare row, so the loop has no conditional loads or stores (LLVM made
+                                // them AVX masked moves, 30× slower). The same bits: a missing g_S is
+                                // the +0 the SIMD8 loop started from, and c + (−0) = c for every c
+                                // (the −0 row is only read for PLIF-style sums; see bpttRow).
+                                let rows = BackwardRows(
+                                    charged: FloatRow(charged + t * lanes), carry: FloatRow(carry),
+                                    gradSpikes: gradSpikes.map { FloatRow($0 + row) } ?? FloatRow(zeros),
+                                    gradMembrane: gradMembrane.map { FloatRow($0 + row) } ?? FloatRow(negativeZeros),
+                                    gradInput: gradInput.map { FloatRow($0 + row) } ?? FloatRow(discarded),
+                                    products: FloatRow(products))
+                                bpttRow(S.self, rows, count: count, alpha: alpha, withMembraneGradient: gradMembrane != nil,
+                                        keep: reduce, wantAlpha: wantAlpha)
+                                if reduce {
+                                    // The sums in eight Double lanes, in the order of the SIMD8 loop before.
+                                    // (Forming the leak products in a Float loop too, into a row summed
+                                    // here, made PLIF's backward slower: docs/neurons.md.)
+                                    var m = tile
+                                    while m < tileEnd {
+                                        let n = min(8, tileEnd - m), lane = (m - tile) / 8
+                                        if wantAlpha { alphaSum += SIMD8<Double>(Self.lanes(products + lane, n)) }
+                                        if wantLeak {
+                                            let vPrevious: SIMD8<Float>
+                                            if t > 0 {
+                                                let hp = Self.lanes(charged + (t - 1) * lanes + lane, n)
+                                                vPrevious = fire.reset(hp, bits: fire.firedBits(hp))
+                                            } else {
+                                                vPrevious = initial(v0, m, n)
+                                            }
+                                            let gh = Self.lanes(charged + t * lanes + lane, n)
+                                            let xs = Lanes8.load(x + row + m - tile, n)
+                                            leakSum += SIMD8<Double>(gh * rule.leakDerivative(vPrevious, xs))
                                         }
-                                        leakSum += SIMD8<Double>(gh * rule.leakDerivative(vPrevious, Lanes8.load(x + row + m, n)))
+                                        m += 8
                                     }
-                                    m += 8
                                 }
                             }
                             if let gradInitial {

@@ -17,7 +17,7 @@ source "$root/benchmarks/micro/stage_kernel.sh"
 stage_kernel "$work" ChargeFireReset.swift '/// Runs a charge–fire–reset neuron on `x` viewed'
 cp "$root/benchmarks/micro/kernel_cpu_time_main.swift" "$work/main.swift"
 cd "$work"
-files="Lanes8.swift Surrogate.swift FloatRow.swift Kernel.swift Chunks.swift cpu_time_support.swift main.swift"
+files="Lanes8.swift Surrogate.swift FloatRow.swift FloatLane.swift Kernel.swift Chunks.swift cpu_time_support.swift main.swift"
 swiftc -O -wmo $files -o baseline 2>/dev/null
 swiftc -O -wmo -target-cpu haswell $files -o haswell 2>/dev/null
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
