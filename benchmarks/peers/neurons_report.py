@@ -39,7 +39,9 @@ def main():
     peer = load(args.peer) if args.peer else None
     s = {m["name"]: m for m in ours["measurements"]}
     p = {m["name"]: m for m in (peer["measurements"] if peer else [])}
-    triad = s["triad"]["throughput"]
+    # The faster of the triads measured before and after the sweep (spikelab bench neurons takes
+    # its shares of that one; older reports have only "triad").
+    triad = max(s[k]["throughput"] for k in ("triad", "triad_end") if k in s)
 
     out = [
         "# Neuron benchmark",
@@ -53,7 +55,7 @@ def main():
     ]
     if args.note:
         out += [f"**Conditions:** {args.note}", ""]
-    out += [f"Triad measured in the same run: {triad:.2f} GB/s (SpikeLab), "
+    out += [f"Triad measured in the same run (the faster of its start and end): {triad:.2f} GB/s (SpikeLab), "
             + (f"{p['triad']['throughput']:.2f} GB/s (PyTorch)." if "triad" in p else ""), ""]
 
     # Goals.
