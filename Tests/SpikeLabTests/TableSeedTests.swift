@@ -303,15 +303,17 @@ private func spikelab(_ arguments: [String], in directory: String) throws -> (st
 @Suite("spikelab tables --seeds on the command line", .serialized,
        .enabled(if: Executable.path != nil, "needs the built spikelab executable (swift build --build-tests)"))
 struct TableSeedCommandTests {
-    @Test("without --seeds the committed tables regenerate byte for byte (the demo table and a paper table made from results/runs)")
+    @Test("the committed tables regenerate byte for byte: without --seeds (the demo table and a paper table made from results/runs) and with them (a seed table)")
     func unchangedWithoutSeeds() throws {
         let out = NSTemporaryDirectory() + "spikelab-seeds-out-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: out) }
-        for (table, results, committed, name) in [
-            ("experiments/demo/table.yaml", "results/demo/runs", "results/demo", "demo-neurons"),
-            ("experiments/general-snn/cifar100.yaml", "results/runs", "results/tables", "general-snn-cifar100"),
-        ] {
-            let result = try spikelab(["tables", table, "--profile", "cpu", "--results", results, "--out", out], in: repositoryRoot)
+        for (table, results, committed, name, seeds) in [
+            ("experiments/demo/table.yaml", "results/demo/runs", "results/demo", "demo-neurons", nil),
+            ("experiments/psu/static-cifar100.yaml", "results/runs", "results/tables", "psu-static-cifar100", nil),
+            ("experiments/general-snn/cifar100.yaml", "results/runs", "results/tables", "general-snn-cifar100", "0,1,2"),
+        ] as [(String, String, String, String, String?)] {
+            let arguments = ["tables", table, "--profile", "cpu", "--results", results, "--out", out] + (seeds.map { ["--seeds", $0] } ?? [])
+            let result = try spikelab(arguments, in: repositoryRoot)
             #expect(result.status == 0, "\(result.stderr)")
             for suffix in [".md", ".csv"] {
                 let made = try String(contentsOfFile: out + "/" + name + suffix, encoding: .utf8)
