@@ -81,7 +81,7 @@ struct LearnedPSUKernel: EightLaneKernel {
                      "LearnedPSUKernel: tile width must be a positive multiple of 8")
     }
 
-    /// Scratch bytes of a forward tile: X's T rows and five more stay in the 1 MiB L2 of a core.
+    /// Scratch bytes of a forward tile: X's T rows, the T product rows and three carry rows stay in the 1 MiB L2 of a core.
     static let forwardBudget = 512 << 10
     /// Scratch bytes of a backward tile (sized for 3·T + 5 rows; it uses 3·T + 3). Longer rows keep the prefetchers streaming;
     /// budgets of 256 KiB to 2 MiB were within 15 % of each other, this one the fastest (docs/neurons.md).
@@ -337,9 +337,8 @@ struct LearnedPSUKernel: EightLaneKernel {
 
     /// out[i] = b[i] + Σ_{j ≤ i} C[i, j]·rows[j] for every step i, block by block: four
     /// eight-lane groups at a time run every pair of rows, so the block's T rows of X (128 bytes
-    /// each) stay in L1 while they are reused T/2 times. Row by row over the whole tile, each pair
-    /// streamed the tile's X from L2 (twice as slow at T = 64). Each value is the same sum in the
-    /// same order either way.
+    /// each) stay in L1 while they are reused T/2 times; pair by pair over the whole tile, each
+    /// pair streamed the tile's X from L2. Each value is the same sum in the same order either way.
     @inline(__always)
     private func mix(_ c: UnsafePointer<Float>, bias b: UnsafePointer<Float>, rows xs: UnsafePointer<SIMD8<Float>>,
                      lanes: Int, count: Int, into out: UnsafeMutablePointer<SIMD8<Float>>) {
