@@ -309,7 +309,7 @@ struct TableSeedCommandTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         for (table, results, committed, name, seeds) in [
             ("experiments/demo/table.yaml", "results/demo/runs", "results/demo", "demo-neurons", nil),
-            ("experiments/spikepack/imagenet.yaml", "results/runs", "results/tables", "spikepack-imagenet", nil),
+            ("experiments/spikepack/conversion-cifar10.yaml", "results/runs", "results/tables", "spikepack-conversion-cifar10", nil),
             ("experiments/general-snn/cifar100.yaml", "results/runs", "results/tables", "general-snn-cifar100", "0,1,2"),
         ] as [(String, String, String, String, String?)] {
             let arguments = ["tables", table, "--profile", "cpu", "--results", results, "--out", out] + (seeds.map { ["--seeds", $0] } ?? [])
