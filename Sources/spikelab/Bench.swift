@@ -192,7 +192,8 @@ extension Bench {
             abstract: "Neuron variants over T = 1…64 (2^20 neurons): forward, forward+backward, GB/s vs triad, peak memory; spiking vgg-small steps and their convolutions alone.",
             discussion: """
                 Bytes are counted per tensor a pass must read or write (model in docs/neurons.md); \
-                GB/s is compared with the triad measured in the same run. After the vgg-small steps, \
+                GB/s is compared with the faster of two triads measured in the same run, before the \
+                neurons (triad) and after them (triad_end). After the vgg-small steps, \
                 vgg_small_convolutions times the step's six convolutions alone at its shapes: the least \
                 time any step spends in them. Compare with SpikingJelly: benchmarks/peers/neurons.py \
                 (make bench-peers).
