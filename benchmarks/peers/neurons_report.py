@@ -42,6 +42,11 @@ def main():
     # The faster of the triads measured before and after the sweep (spikelab bench neurons takes
     # its shares of that one; older reports have only "triad").
     triad = max(s[k]["throughput"] for k in ("triad", "triad_end") if k in s)
+    # The goal's shares are judged against the fastest triad of either run: the peer script
+    # measures the same a = b + s·c (12 bytes per element), and on a shared host a whole run can
+    # fall in minutes when others take bandwidth (results/bench/neurons.md, 15:14 UTC).
+    peer_triad = p["triad"]["throughput"] if "triad" in p else None
+    judged_triad = max(triad, peer_triad or 0)
 
     out = [
         "# Neuron benchmark",
@@ -69,9 +74,11 @@ def main():
         fr = [(int(re.search(r"_t(\d+)_", n).group(1)), m["fractionOfTriad"]) for n, m in s.items()
               if n.startswith(f"neuron_{v}_t") and n.endswith("_forward_backward") and m.get("fractionOfTriad") is not None]
         fr.sort()
+        # Re-taken against the fastest triad of both runs (the reported shares are SpikeLab's own).
+        fr = [(t, f * triad / judged_triad) for t, f in fr]
         at8 = dict(fr).get(8)
         if at8 is not None:
-            goal(f"{v.upper()} forward+backward ≥ 60 % of triad (T = 8)",
+            goal(f"{v.upper()} forward+backward ≥ 60 % of triad (T = 8; of the fastest triad, {judged_triad:.1f} GB/s)",
                  f"{at8 * 100:.1f} % (T = 1…64: {min(f for _, f in fr) * 100:.1f}–{max(f for _, f in fr) * 100:.1f} %)",
                  at8 >= 0.6)
     for v in ["lif", "if"]:
