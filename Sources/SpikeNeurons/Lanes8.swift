@@ -33,25 +33,6 @@ enum Lanes8 {
         return unsafeBitCast((bitsA & mask) | (bitsB & ~mask), to: SIMD8<Float>.self)
     }
 
-    /// 1 where `mask` is all ones, else 0.
-    @inline(__always)
-    static func indicator(_ mask: SIMD8<UInt32>) -> SIMD8<Float> {
-        unsafeBitCast(mask & 0x3F80_0000, to: SIMD8<Float>.self)
-    }
-
-    /// 1 where v > threshold, else 0 (NaN gives 0, as `v > threshold` does), in integer lanes:
-    /// v > θ ⇔ θ − v < 0 (a difference of unequal floats is never zero, equal ones give +0), so
-    /// the sign bit of θ − v, cleared where it is NaN. `indicator(v .> θ)` (a select on the
-    /// compare's mask) compiles to lane extracts and branches, 21 instructions a vector
-    /// (callgrind); this is eight.
-    @inline(__always)
-    static func indicator(_ v: SIMD8<Float>, above threshold: Float) -> SIMD8<Float> {
-        let bits = unsafeBitCast(SIMD8<Float>(repeating: threshold) - v, to: SIMD8<Int32>.self)
-        let nan = (0x7F80_0000 &- (bits & 0x7FFF_FFFF)) &>> 31  // all ones where |θ − v| is above ∞'s bits
-        let fire = (bits &>> 31) & ~nan
-        return unsafeBitCast(fire & 0x3F80_0000, to: SIMD8<Float>.self)
-    }
-
     /// −|x| lane-wise (the sign bit set).
     @inline(__always)
     static func negativeMagnitude(_ x: SIMD8<Float>) -> SIMD8<Float> {

@@ -119,8 +119,7 @@ struct LearnedPSUKernel: EightLaneKernel {
                         var tile = span.lowerBound
                         while tile < span.upperBound {
                             let count = min(forwardTileWidth, span.upperBound - tile), used = (count + 7) / 8
-                            for i in 0..<T { Self.loadRow(x + (i &* M &+ tile), count: count, into: xs + i &* lanes) }
-                            mix(c, bias: b, rows: xs, lanes: lanes, count: used, into: mixed)
+                            mix(c, bias: b, x: x, tile: tile, count: count, into: xs, mixed, lanes: lanes)
                             for i in 0..<T {
                                 let offset = i &* M &+ tile, xRow = xs + i &* lanes, row = mixed + i &* lanes
                                 if F.form != .ipsuLinear {  // the linear IPSU's V is C·X + b itself
@@ -217,8 +216,7 @@ struct LearnedPSUKernel: EightLaneKernel {
                             let count = min(backwardTileWidth, span.upperBound - tile), used = (count + 7) / 8
                             // The forward again, keeping T_ and σ′(G): X copied, C·X + b formed block by
                             // block into `total`, which each step then overwrites with T_.
-                            for i in 0..<T { Self.loadRow(x + (i &* M &+ tile), count: count, into: xs + i &* lanes) }
-                            mix(c, bias: b, rows: xs, lanes: lanes, count: used, into: total)
+                            mix(c, bias: b, x: x, tile: tile, count: count, into: xs, total, lanes: lanes)
                             for i in 0..<T {
                                 let offset = i &* M &+ tile, xRow = xs + i &* lanes
                                 let totalRow = total + i &* lanes, slopeRow = slope + i &* lanes
@@ -335,17 +333,19 @@ struct LearnedPSUKernel: EightLaneKernel {
         if count & 7 != 0 { out[full] = Lanes8.load(source + full &<< 3, count & 7) }
     }
 
-    /// out[i] = b[i] + Σ_{j ≤ i} C[i, j]·rows[j] for every step i, block by block: four
+    /// Copies the tile's T rows of X (`count` neurons from `tile`) into `xs`, zero-padded to whole
+    /// groups, then out[i] = b[i] + Σ_{j ≤ i} C[i, j]·X[j] for every step i, block by block: four
     /// eight-lane groups at a time run every pair of rows, so the block's T rows of X (128 bytes
     /// each) stay in L1 while they are reused T/2 times; pair by pair over the whole tile, each
     /// pair streamed the tile's X from L2. Each value is the same sum in the same order either way.
     @inline(__always)
-    private func mix(_ c: UnsafePointer<Float>, bias b: UnsafePointer<Float>, rows xs: UnsafePointer<SIMD8<Float>>,
-                     lanes: Int, count: Int, into out: UnsafeMutablePointer<SIMD8<Float>>) {
-        let T = steps
+    private func mix(_ c: UnsafePointer<Float>, bias b: UnsafePointer<Float>, x: UnsafePointer<Float>, tile: Int, count: Int,
+                     into xs: UnsafeMutablePointer<SIMD8<Float>>, _ out: UnsafeMutablePointer<SIMD8<Float>>, lanes: Int) {
+        let T = steps, M = width, used = (count + 7) / 8
+        for i in 0..<T { Self.loadRow(x + (i &* M &+ tile), count: count, into: xs + i &* lanes) }
         var g = 0
-        while g < count {
-            let n = min(4, count &- g)
+        while g < used {
+            let n = min(4, used &- g)
             var i = 0
             while i &+ 1 < T {
                 combinePair(c + i &* T, c + (i &+ 1) &* T, terms: i &+ 2, rows: xs + g, lanes: lanes, count: n,
